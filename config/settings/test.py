@@ -1,0 +1,34 @@
+"""Tests: real PostgreSQL, Redis and Celery (started by `make test`), fast password hashing."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret-" + "x" * 40)
+
+from .base import *  # noqa: E402, F403
+from .base import BASE_DIR, env  # noqa: E402
+
+DEBUG = False
+ALLOWED_HOSTS = ["localhost", ".localhost", "testserver"]
+PUBLIC_URL_SCHEME = "http"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".run" / "test-media"))
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+# Each test process gets its own Redis database (see tests/conftest.py), so keys never collide.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Most tests run tasks in-process (Celery's eager mode) so their effects land in the test's
+# transaction; the tests that are about Celery itself switch it off and use a real worker
+# process (tests/conftest.py: celery_worker_process).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+# The worker process writes its emails to files the tests read.
+if env("COMMUNE_TEST_OUTBOX", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("COMMUNE_TEST_OUTBOX")
+
+# Static files straight from the apps (no collectstatic needed outside production).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
