@@ -30,6 +30,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Set when the resident proved the number with an SMS code; cleared when the number changes.
+    phone_confirmed_at = models.DateTimeField(_("phone confirmed"), null=True, blank=True)
     language = models.CharField(
         _("language"), max_length=5, blank=True, choices=[("fr", "Français"), ("en", "English")]
     )

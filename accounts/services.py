@@ -105,6 +105,8 @@ def profile_update(*, user: User, full_name: str, email: str, phone: str, langua
         user.email_confirmed = False
         _enqueue_confirmation(user)
     user.full_name = full_name.strip()
+    if phone.strip() != user.phone:
+        user.phone_confirmed_at = None
     user.phone = phone.strip()
     user.language = language
     user.save()

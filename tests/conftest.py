@@ -23,7 +23,8 @@ from django_tenants.utils import schema_context
 from tenants.models import Council
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER_OUTBOX = ROOT / ".run" / "test-outbox"
+# One outbox per Redis database, so parallel test runs (COMMUNE_TEST_REDIS_DB) do not mix.
+WORKER_OUTBOX = ROOT / ".run" / f"test-outbox-{os.environ.get('COMMUNE_TEST_REDIS_DB', '1')}"
 PASSWORD = "a-long-test-password"
 
 
@@ -193,7 +194,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         COMMUNE_TEST_OUTBOX=str(WORKER_OUTBOX),
     )
     WORKER_OUTBOX.mkdir(parents=True, exist_ok=True)
-    log = open(ROOT / ".run" / "test-worker.log", "w")  # noqa: SIM115  (closed at teardown)
+    log = open(WORKER_OUTBOX.with_name(WORKER_OUTBOX.name + ".worker.log"), "w")  # noqa: SIM115  (closed at teardown)
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "info",
          "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],

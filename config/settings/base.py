@@ -231,3 +231,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- SMS ---------------------------------------------------------------------------------------
+SMS_BACKEND = env("SMS_BACKEND", default="alerts.transport.ConsoleBackend")

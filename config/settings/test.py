@@ -32,3 +32,4 @@ if env("COMMUNE_TEST_OUTBOX", default=""):
 # Static files straight from the apps (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+SMS_BACKEND = "alerts.transport.LocmemBackend"

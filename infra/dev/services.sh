@@ -16,7 +16,7 @@ REDIS_PORT="${COMMUNE_REDIS_PORT:-56379}"
 PG_DATA="$RUN/pgdata"
 PG_SOCK="$RUN/sock"
 PG_USER=commune
-PG_DB=commune
+PG_DB="${COMMUNE_PG_DB:-commune}"
 
 APT_PACKAGES=(postgresql redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   fonts-dejavu-core gettext)
@@ -72,7 +72,7 @@ install_python() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "Installing Python dependencies (requirements.lock)"
     "$VENV/bin/pip" install -q --upgrade pip >/dev/null
-    "$VENV/bin/pip" install -q -c "$ROOT/requirements.lock" -e "$ROOT[dev]"
+    "$VENV/bin/pip" install -q -r "$ROOT/requirements.lock"
     echo "$want" >"$stamp"
   fi
 }
