@@ -50,13 +50,17 @@ class TokenView(APIView):
         data.is_valid(raise_exception=True)
         email, ip = data.validated_data["email"], client_ip(request)
         if services.login_is_locked(email=email, ip=ip):
-            return Response({"detail": _("Too many failed attempts. Try again later.")},
-                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return Response(
+                {"detail": _("Too many failed attempts. Try again later.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         user = authenticate(request, email=email.lower(), password=data.validated_data["password"])
         if user is None:
             services.login_failure_record(email=email, ip=ip)
-            return Response({"detail": _("That email and password do not match an account of "
-                                         "this council.")}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("That email and password do not match an account of this council.")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         services.login_failures_clear(email=email)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
@@ -68,9 +72,17 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         user, council = request.user, connection.tenant
-        return Response(MeSerializer({
-            "id": user.pk, "email": user.email, "full_name": user.full_name, "phone": user.phone,
-            "language": user.language or council.default_language,
-            "email_confirmed": user.email_confirmed, "roles": sorted(user.roles),
-            "council": council,
-        }).data)
+        return Response(
+            MeSerializer(
+                {
+                    "id": user.pk,
+                    "email": user.email,
+                    "full_name": user.full_name,
+                    "phone": user.phone,
+                    "language": user.language or council.default_language,
+                    "email_confirmed": user.email_confirmed,
+                    "roles": sorted(user.roles),
+                    "council": council,
+                }
+            ).data
+        )

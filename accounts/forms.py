@@ -11,9 +11,17 @@ class SignUpForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email"))
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 10 characters, not only digits, not a common password."),
     )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists."))
+        return email
 
     def clean(self):
         data = super().clean()
@@ -27,9 +35,13 @@ class SignUpForm(forms.Form):
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, request=None, *args, **kwargs):
@@ -41,10 +53,13 @@ class LoginForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        self.user = authenticate(self.request, email=data["email"].lower(), password=data["password"])
+        self.user = authenticate(
+            self.request, email=data["email"].lower(), password=data["password"]
+        )
         if self.user is None:
             raise forms.ValidationError(
-                _("That email and password do not match an account of this council."), code="invalid"
+                _("That email and password do not match an account of this council."),
+                code="invalid",
             )
         return data
 
@@ -53,10 +68,16 @@ class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email"))
     phone = forms.RegexField(
-        label=_("Phone"), required=False, regex=r"^\+?[0-9 .-]{6,20}$",
+        label=_("Phone"),
+        required=False,
+        regex=r"^\+?[0-9 .-]{6,20}$",
         error_messages={"invalid": _("Enter a phone number, e.g. +33 6 12 34 56 78.")},
     )
-    language = forms.ChoiceField(label=_("Language"), choices=[("", _("Council default")), *settings.LANGUAGES], required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Council default")), *settings.LANGUAGES],
+        required=False,
+    )
 
 
 class AccountDeleteForm(forms.Form):
@@ -78,8 +99,12 @@ ROLE_CHOICES = [(str(role), label) for role, label in ROLE_LABELS.items()]
 class StaffInviteForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email"))
-    roles = forms.MultipleChoiceField(label=_("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class StaffRolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(label=_("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+    )

@@ -11,8 +11,12 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and user.language
-                and not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)):
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.language
+            and not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        ):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return self.get_response(request)

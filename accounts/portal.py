@@ -39,5 +39,8 @@ def register_core_sections() -> None:
 
     register(PortalSection(_("Dashboard"), "staff:dashboard", order=0))
     register(PortalSection(_("Staff"), "staff:members", (Role.COUNCIL_ADMIN,), order=90))
-    register(PortalSection(_("Council settings"), "staff:council_settings", (Role.COUNCIL_ADMIN,),
-                           order=95))
+    register(
+        PortalSection(
+            _("Council settings"), "staff:council_settings", (Role.COUNCIL_ADMIN,), order=95
+        )
+    )

@@ -1,5 +1,7 @@
 """Account writes: sign-up, confirmation, staff management, deletion, login throttling."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -8,7 +10,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -17,7 +19,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from tenants.models import current_council
+from tenants.models import current_council, tenant_connection
 
 from .models import User
 from .roles import STAFF_ROLES, Role
@@ -29,13 +31,14 @@ def _council_url(path: str) -> str:
     return current_council().base_url() + path
 
 
-def _send(user: User, subject: str, template: str, context: dict) -> None:
-    """Email one user in their language (falling back to the council's)."""
+def _send(user: User, subject: Callable[[], str], template: str, context: dict) -> None:
+    """Email one user in their language (falling back to the council's). `subject` is called
+    once that language is active."""
     council = current_council()
     with translation.override(user.language or council.default_language):
         context = {"user": user, "council": council, **context}
         send_mail(
-            subject=str(subject) if not callable(subject) else subject(),
+            subject=subject(),
             message=render_to_string(template, context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[user.email],
@@ -68,14 +71,15 @@ def _enqueue_confirmation(user: User) -> None:
 def email_confirmation_token(user: User) -> str:
     # The token names the schema and the address, so it only confirms this address at this council.
     return signing.dumps(
-        {"u": user.pk, "e": user.email, "s": connection.schema_name}, salt=CONFIRM_SALT
+        {"u": user.pk, "e": user.email, "s": tenant_connection().schema_name}, salt=CONFIRM_SALT
     )
 
 
 def email_confirmation_send(*, user: User) -> None:
     link = _council_url(reverse("accounts:confirm_email", args=[email_confirmation_token(user)]))
-    _send(user, lambda: _("Confirm your email address"), "accounts/email/confirm.txt",
-          {"link": link})
+    _send(
+        user, lambda: _("Confirm your email address"), "accounts/email/confirm.txt", {"link": link}
+    )
 
 
 @transaction.atomic
@@ -87,7 +91,7 @@ def email_confirm(*, token: str) -> User:
     except signing.BadSignature as exc:
         raise ValidationError(_("This confirmation link is not valid.")) from exc
     user = User.objects.filter(pk=data["u"], email=data["e"]).first()
-    if data.get("s") != connection.schema_name or user is None:
+    if data.get("s") != tenant_connection().schema_name or user is None:
         raise ValidationError(_("This confirmation link is not valid."))
     if not user.email_confirmed:
         user.email_confirmed = True
@@ -166,11 +170,20 @@ def password_setup_link(user: User) -> str:
 
 
 def staff_invitation_send(*, user: User, invited_by: User | None) -> None:
-    link = password_setup_link(user) if not user.has_usable_password() else _council_url(
-        reverse("accounts:login"))
-    _send(user, lambda: _("You have been invited to %(council)s's staff portal")
-          % {"council": current_council().name},
-          "accounts/email/staff_invitation.txt", {"link": link, "invited_by": invited_by})
+    link = (
+        password_setup_link(user)
+        if not user.has_usable_password()
+        else _council_url(reverse("accounts:login"))
+    )
+    _send(
+        user,
+        lambda: (
+            _("You have been invited to %(council)s's staff portal")
+            % {"council": current_council().name}
+        ),
+        "accounts/email/staff_invitation.txt",
+        {"link": link, "invited_by": invited_by},
+    )
 
 
 @transaction.atomic

@@ -11,16 +11,22 @@ MAX_LOGO_BYTES = 1024 * 1024
 
 class CouncilSettingsForm(forms.Form):
     name = forms.CharField(label=_("Council name"), max_length=120)
-    logo = forms.ImageField(label=_("Logo"), required=False,
-                            help_text=_("PNG or JPEG, at most 1 MB."))
+    logo = forms.ImageField(
+        label=_("Logo"), required=False, help_text=_("PNG or JPEG, at most 1 MB.")
+    )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
     primary_colour = forms.CharField(
-        label=_("Primary colour"), max_length=7, validators=[COLOUR_VALIDATOR],
+        label=_("Primary colour"),
+        max_length=7,
+        validators=[COLOUR_VALIDATOR],
         widget=forms.TextInput(attrs={"type": "color"}),
     )
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
-    languages = forms.MultipleChoiceField(label=_("Languages offered"), choices=settings.LANGUAGES,
-                                          widget=forms.CheckboxSelectMultiple)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages offered"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+    )
     timezone = forms.ChoiceField(label=_("Timezone"), choices=TIMEZONE_CHOICES)
     contact_email = forms.EmailField(label=_("Contact email"), required=False)
 
@@ -37,9 +43,9 @@ class CouncilSettingsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("default_language") and data.get("languages") is not None:
-            if data["default_language"] not in data["languages"]:
-                data["languages"] = [data["default_language"], *data["languages"]]
+        default, offered = data.get("default_language"), data.get("languages")
+        if default and offered is not None and default not in offered:
+            data["languages"] = [default, *offered]
         return data
 
 

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from tenants.services import council_update
 
 from . import selectors, services
+from .forms import StaffInviteForm, StaffRolesForm
 from .models import User
 from .permissions import role_required, staff_required
 from .roles import ROLE_LABELS, Role
-from .forms import StaffInviteForm, StaffRolesForm
 from .staff_forms import CouncilSettingsForm, reencode_logo
 
 
@@ -48,7 +48,9 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = StaffRolesForm(request.POST or None, initial={"roles": sorted(member.roles)})
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_roles_set(acting=request.user, user=member, roles=form.cleaned_data["roles"])
+            services.staff_roles_set(
+                acting=request.user, user=member, roles=form.cleaned_data["roles"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -67,7 +69,9 @@ def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, _("Account reactivated.") if active else _("Account deactivated."))
+        messages.success(
+            request, _("Account reactivated.") if active else _("Account deactivated.")
+        )
     return redirect("staff:member_edit", pk=pk)
 
 
@@ -75,9 +79,12 @@ def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 def council_settings(request: HttpRequest) -> HttpResponse:
     council = connection.tenant
     initial = {
-        "name": council.name, "primary_colour": council.primary_colour,
-        "default_language": council.default_language, "languages": council.offered_languages,
-        "timezone": council.timezone, "contact_email": council.contact_email,
+        "name": council.name,
+        "primary_colour": council.primary_colour,
+        "default_language": council.default_language,
+        "languages": council.offered_languages,
+        "timezone": council.timezone,
+        "contact_email": council.contact_email,
     }
     form = CouncilSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():

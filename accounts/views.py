@@ -33,14 +33,18 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_sign_up(
-                full_name=form.cleaned_data["full_name"], email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"], language=request.LANGUAGE_CODE,
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                language=request.LANGUAGE_CODE,
             )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! We have sent you an email to confirm your address."))
+            messages.success(
+                request, _("Welcome! We have sent you an email to confirm your address.")
+            )
             return redirect("home")
     return render(request, "accounts/sign_up.html", {"form": form})
 
@@ -49,7 +53,9 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
         services.email_confirm(token=token)
     except ValidationError as error:
-        return render(request, "accounts/confirm_failed.html", {"error": error.messages[0]}, status=400)
+        return render(
+            request, "accounts/confirm_failed.html", {"error": error.messages[0]}, status=400
+        )
     messages.success(request, _("Thank you, your email address is confirmed."))
     return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
 
@@ -68,12 +74,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
     form = LoginForm(request, request.POST or None)
-    status = 200
+    status, locked = 200, ""
     if request.method == "POST":
         email, ip = request.POST.get("email", ""), client_ip(request)
         if services.login_is_locked(email=email, ip=ip):
-            form = LoginForm(request)
-            form.add_error(None, _("Too many failed attempts. Wait 15 minutes, or reset your password."))
+            form = LoginForm(request, initial={"email": email})
+            locked = _("Too many failed attempts. Wait 15 minutes, or reset your password.")
             status = 429
         elif form.is_valid():
             services.login_failures_clear(email=email)
@@ -82,7 +88,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             services.login_failure_record(email=email, ip=ip)
             status = 400
-    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": next_url, "locked": locked},
+        status=status,
+    )
 
 
 @require_POST
@@ -94,8 +105,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"full_name": user.full_name, "email": user.email, "phone": user.phone,
-               "language": user.language}
+    initial = {
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": user.phone,
+        "language": user.language,
+    }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,8 +121,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile is saved."))
             response = redirect("accounts:profile")
             if form.cleaned_data["language"]:
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"],
-                                    samesite="Lax")
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax"
+                )
             return response
     return render(request, "accounts/profile.html", {"form": form})
 

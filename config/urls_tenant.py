@@ -31,4 +31,3 @@ urlpatterns = [
     path("media/<str:schema>/<path:path>", council_media, name="council-media"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
-

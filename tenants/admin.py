@@ -20,8 +20,20 @@ class CouncilAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "default_language"]
     search_fields = ["name", "slug", "domains__domain"]
     readonly_fields = ["slug", "schema_name", "created_at", "updated_at"]
-    fields = ["name", "slug", "schema_name", "is_active", "logo", "primary_colour",
-              "default_language", "languages", "timezone", "contact_email", "created_at", "updated_at"]
+    fields = [
+        "name",
+        "slug",
+        "schema_name",
+        "is_active",
+        "logo",
+        "primary_colour",
+        "default_language",
+        "languages",
+        "timezone",
+        "contact_email",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [DomainInline]
     actions = ["suspend", "reactivate"]
 

@@ -1,8 +1,13 @@
+from typing import TYPE_CHECKING, cast
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+
+if TYPE_CHECKING:
+    from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z][a-z0-9-]{1,46}[a-z0-9]$",
@@ -12,10 +17,21 @@ COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d
 TIMEZONE_CHOICES = [
     (tz, tz)
     for tz in (
-        "Europe/Paris", "Europe/Brussels", "Europe/Luxembourg", "Europe/Zurich", "Europe/London",
-        "Europe/Dublin", "America/Montreal", "Indian/Reunion", "America/Guadeloupe",
-        "America/Martinique", "America/Cayenne", "Indian/Mayotte", "Pacific/Noumea",
-        "Pacific/Tahiti", "UTC",
+        "Europe/Paris",
+        "Europe/Brussels",
+        "Europe/Luxembourg",
+        "Europe/Zurich",
+        "Europe/London",
+        "Europe/Dublin",
+        "America/Montreal",
+        "Indian/Reunion",
+        "America/Guadeloupe",
+        "America/Martinique",
+        "America/Cayenne",
+        "Indian/Mayotte",
+        "Pacific/Noumea",
+        "Pacific/Tahiti",
+        "UTC",
     )
 ]
 
@@ -81,11 +97,17 @@ class Domain(DomainMixin):
         verbose_name_plural = _("domains")
 
 
+def tenant_connection() -> "TenantDatabaseWrapper":
+    """The default connection, typed as django-tenants' wrapper (schema_name, set_tenant…)."""
+    from django.db import connection
+
+    return cast("TenantDatabaseWrapper", connection)
+
+
 def current_council() -> Council:
     """The council whose schema the connection is on (also under schema_context, which only
     knows the schema's name)."""
-    from django.db import connection
-
+    connection = tenant_connection()
     tenant = connection.tenant
     if isinstance(tenant, Council):
         return tenant

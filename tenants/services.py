@@ -4,11 +4,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
-from .models import SLUG_VALIDATOR, Council, Domain
+from .models import SLUG_VALIDATOR, Council, Domain, tenant_connection
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,9 @@ def _validate_new_council(*, slug: str, domains: list[str]) -> None:
     if slug.replace("-", "_") == settings.TENANT_BASE_SCHEMA or slug == "public":
         raise ValidationError(_("The slug “%(slug)s” is reserved.") % {"slug": slug})
     if Council.objects.filter(slug=slug).exists():
-        raise ValidationError(_("A council with the slug “%(slug)s” already exists.") % {"slug": slug})
+        raise ValidationError(
+            _("A council with the slug “%(slug)s” already exists.") % {"slug": slug}
+        )
     taken = list(Domain.objects.filter(domain__in=domains).values_list("domain", flat=True))
     if taken:
         raise ValidationError(
@@ -103,7 +105,7 @@ def council_create(
                 password=admin_password,
             )
             link = None if admin_password else password_setup_link(admin)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     return ProvisionedCouncil(council=council, admin_email=admin_email, set_password_url=link)
 
 

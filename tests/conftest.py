@@ -35,8 +35,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         platform_ensure_public()
         for slug, name in (("dinan", "Dinan"), ("saint-malo", "Saint-Malo")):
-            council_create(slug=slug, name=name, domains=[f"{slug}.localhost"],
-                           admin_email=f"first-admin@{slug}.example", admin_password=PASSWORD)
+            council_create(
+                slug=slug,
+                name=name,
+                domains=[f"{slug}.localhost"],
+                admin_email=f"first-admin@{slug}.example",
+                admin_password=PASSWORD,
+            )
         connection.set_schema_to_public()
 
 
@@ -125,8 +130,8 @@ def make_user(email: str, *roles: str, **fields):
     from accounts.services import staff_member_create
 
     if roles:
-        return staff_member_create(email=email, full_name=fields.pop("full_name", email.split("@")[0]),
-                                   roles=list(roles), password=PASSWORD)
+        user = make_user(email, **fields)
+        return staff_member_create(email=email, full_name=user.full_name, roles=list(roles))
     fields.setdefault("full_name", email.split("@")[0].title())
     fields.setdefault("email_confirmed", True)
     return User.objects.create_user(email, PASSWORD, **fields)
@@ -195,10 +200,27 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     )
     WORKER_OUTBOX.mkdir(parents=True, exist_ok=True)
     log = open(WORKER_OUTBOX.with_name(WORKER_OUTBOX.name + ".worker.log"), "w")  # noqa: SIM115  (closed at teardown)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "info",
-         "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     from config.celery import app
 

@@ -134,8 +134,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -183,8 +185,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated call gets 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -192,7 +195,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Commune API",
-    "DESCRIPTION": "The API of one council on Commune. Every path is relative to the council's host.",
+    "DESCRIPTION": "The API of one council on Commune. Paths are relative to the council's host.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -222,12 +225,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
     "formatters": {
-        "tenant": {"format": "%(asctime)s %(levelname)s [%(schema_name)s:%(domain_url)s] "
-                             "%(name)s: %(message)s"},
+        "tenant": {
+            "format": "%(asctime)s %(levelname)s [%(schema_name)s:%(domain_url)s] "
+            "%(name)s: %(message)s"
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"],
-                    "formatter": "tenant"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["tenant_context"],
+            "formatter": "tenant",
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -1,6 +1,5 @@
-"""One council's users, sessions, objects, cached values, files and tasks are invisible to another."""
+"""A council's users, sessions, objects, cached values, files and tasks are invisible to another."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,9 @@ from tests.conftest import PASSWORD, CouncilClient, make_user
 
 
 def test_account_of_one_council_cannot_log_in_at_another(resident, client_saint_malo):
-    response = client_saint_malo.post("/accounts/login/",
-                                      {"email": resident.email, "password": PASSWORD})
+    response = client_saint_malo.post(
+        "/accounts/login/", {"email": resident.email, "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert "_auth_user_id" not in client_saint_malo.session
 
@@ -34,7 +34,10 @@ def test_same_email_is_two_unrelated_accounts(dinan, saint_malo):
 
 def test_session_cookie_from_one_council_is_not_accepted_at_another(resident, dinan, saint_malo):
     client = CouncilClient(dinan)
-    assert client.post("/accounts/login/", {"email": resident.email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"email": resident.email, "password": PASSWORD}).status_code
+        == 302
+    )
     assert client.get("/accounts/profile/").status_code == 200
     stolen = client.cookies["commune_session"].value
 
@@ -101,8 +104,13 @@ def test_celery_task_runs_in_its_councils_schema(committed_db, live_celery, work
                 send_email_confirmation.delay(pk)
         sent = worker_outbox.wait_for(2)
         by_recipient = {email: [m for m in sent if f"To: {email}" in m] for email in emails}
-        assert len(by_recipient[emails[0]]) == 1 and "//dinan.localhost" in by_recipient[emails[0]][0]
-        assert len(by_recipient[emails[1]]) == 1 and "//saint-malo.localhost" in by_recipient[emails[1]][0]
+        assert (
+            len(by_recipient[emails[0]]) == 1 and "//dinan.localhost" in by_recipient[emails[0]][0]
+        )
+        assert (
+            len(by_recipient[emails[1]]) == 1
+            and "//saint-malo.localhost" in by_recipient[emails[1]][0]
+        )
     finally:
         for council, email in zip(councils, emails, strict=True):
             with tenant_context(council):

@@ -8,9 +8,21 @@ from tenants.models import Council, Domain
 
 
 def test_create_council_makes_schema_domain_and_admin(db, capsys):
-    call_command("create_council", "--slug", "lannion", "--name", "Lannion",
-                 "--domain", "lannion.localhost", "--domain", "www2.lannion.localhost",
-                 "--admin-email", "Admin@Lannion.example", "--admin-password", "a-good-password-1")
+    call_command(
+        "create_council",
+        "--slug",
+        "lannion",
+        "--name",
+        "Lannion",
+        "--domain",
+        "lannion.localhost",
+        "--domain",
+        "www2.lannion.localhost",
+        "--admin-email",
+        "Admin@Lannion.example",
+        "--admin-password",
+        "a-good-password-1",
+    )
     council = Council.objects.get(slug="lannion")
     assert schema_exists("lannion")
     assert council.get_primary_domain().domain == "lannion.localhost"
@@ -27,8 +39,17 @@ def test_create_council_makes_schema_domain_and_admin(db, capsys):
 
 
 def test_create_council_without_password_prints_a_working_one_time_link(db, capsys):
-    call_command("create_council", "--slug", "plouer", "--name", "Plouër",
-                 "--domain", "plouer.localhost", "--admin-email", "admin@plouer.example")
+    call_command(
+        "create_council",
+        "--slug",
+        "plouer",
+        "--name",
+        "Plouër",
+        "--domain",
+        "plouer.localhost",
+        "--admin-email",
+        "admin@plouer.example",
+    )
     out = capsys.readouterr().out
     link = next(line.split(": ", 1)[1] for line in out.splitlines() if "one-time link" in line)
     assert link.startswith("http://plouer.localhost")
@@ -39,8 +60,9 @@ def test_create_council_without_password_prints_a_working_one_time_link(db, caps
     response = client.get("/" + path, follow=True)
     assert response.status_code == 200
     set_url = response.redirect_chain[-1][0]
-    response = client.post(set_url, {"new_password1": "chosen-password-99",
-                                      "new_password2": "chosen-password-99"})
+    response = client.post(
+        set_url, {"new_password1": "chosen-password-99", "new_password2": "chosen-password-99"}
+    )
     assert response.status_code == 302
     connection.set_schema_to_public()
     with schema_context("plouer"):
@@ -59,6 +81,17 @@ def test_create_council_without_password_prints_a_working_one_time_link(db, caps
 def test_create_council_refuses_taken_or_bad_names_clearly(db, slug, domain, message):
     before = Council.objects.count()
     with pytest.raises(CommandError, match=message):
-        call_command("create_council", "--slug", slug, "--name", "X", "--domain", domain,
-                     "--admin-email", "a@x.example", "--admin-password", "pw-pw-pw-pw-1")
+        call_command(
+            "create_council",
+            "--slug",
+            slug,
+            "--name",
+            "X",
+            "--domain",
+            domain,
+            "--admin-email",
+            "a@x.example",
+            "--admin-password",
+            "pw-pw-pw-pw-1",
+        )
     assert Council.objects.count() == before

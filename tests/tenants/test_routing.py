@@ -9,7 +9,9 @@ def test_unknown_host_answers_404_with_a_page(db):
 
     response = Client(HTTP_HOST="nowhere.localhost").get("/")
     assert response.status_code == 404
-    assert b"There is no council at this address" in response.content or b"Aucune" in response.content
+    assert (
+        b"There is no council at this address" in response.content or b"Aucune" in response.content
+    )
 
 
 def test_council_host_serves_its_branded_site(client_dinan, client_saint_malo):
@@ -40,7 +42,9 @@ def test_warm_host_lookup_makes_no_query(client_dinan):
     client_dinan.get("/")
     with CaptureQueriesContext(connection) as queries:
         assert client_dinan.get("/").status_code == 200
-    routing = [q["sql"] for q in queries if "tenants_domain" in q["sql"] or "tenants_council" in q["sql"]]
+    routing = [
+        q["sql"] for q in queries if "tenants_domain" in q["sql"] or "tenants_council" in q["sql"]
+    ]
     assert routing == []
 
 

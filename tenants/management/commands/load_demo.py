@@ -15,7 +15,7 @@ from accounts.services import staff_member_create
 from tenants.models import Council
 from tenants.services import council_create, platform_ensure_public
 
-DEMO_PASSWORD = "commune-demo-2026"
+DEMO_PASSWORD = "commune-demo-2026"  # noqa: S105  (public demo data, development only)
 DEMO_COUNCILS = [("dinan", "Dinan"), ("saint-malo", "Saint-Malo")]
 DEMO_STAFF = [
     ("admin", "Claire Admin", "council_admin"),
@@ -36,8 +36,9 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo councils, their staff and residents."
 
     def add_arguments(self, parser):
-        parser.add_argument("--print-logins", action="store_true",
-                            help="only print the demo logins")
+        parser.add_argument(
+            "--print-logins", action="store_true", help="only print the demo logins"
+        )
 
     def handle(self, *args, **options):
         if options["print_logins"]:
@@ -46,14 +47,18 @@ class Command(BaseCommand):
         platform_ensure_public()
         with schema_context("public"):
             if not User.objects.filter(email="operator@commune.example").exists():
-                User.objects.create_superuser("operator@commune.example", DEMO_PASSWORD,
-                                              full_name="Platform Operator")
+                User.objects.create_superuser(
+                    "operator@commune.example", DEMO_PASSWORD, full_name="Platform Operator"
+                )
         for slug, name in DEMO_COUNCILS:
             council = Council.objects.filter(slug=slug).first()
             if council is None:
                 council = council_create(
-                    slug=slug, name=name, domains=[f"{slug}.{settings.PUBLIC_HOST}"],
-                    admin_email=demo_email("admin", slug), admin_password=DEMO_PASSWORD,
+                    slug=slug,
+                    name=name,
+                    domains=[f"{slug}.{settings.PUBLIC_HOST}"],
+                    admin_email=demo_email("admin", slug),
+                    admin_password=DEMO_PASSWORD,
                 ).council
                 self.stdout.write(f"Created demo council {name}")
             with tenant_context(council):
@@ -69,19 +74,25 @@ class Command(BaseCommand):
         for local, full_name, role in DEMO_STAFF:
             email = demo_email(local, slug)
             if not User.objects.filter(email=email).exists():
-                staff_member_create(email=email, full_name=full_name, roles=[role],
-                                    password=DEMO_PASSWORD)
+                staff_member_create(
+                    email=email, full_name=full_name, roles=[role], password=DEMO_PASSWORD
+                )
         for local, full_name in DEMO_RESIDENTS:
             email = demo_email(local, slug)
             if not User.objects.filter(email=email).exists():
-                User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name,
-                                         email_confirmed=True)
+                User.objects.create_user(
+                    email, DEMO_PASSWORD, full_name=full_name, email_confirmed=True
+                )
 
     def _print_logins(self) -> None:
         self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD})")
-        self.stdout.write("    platform operator: operator@commune.example  (http://localhost/admin/)")
+        self.stdout.write(
+            "    platform operator: operator@commune.example  (http://localhost/admin/)"
+        )
         for slug, name in DEMO_COUNCILS:
-            staff = ", ".join(f"{role}: {demo_email(local, slug)}" for local, _n, role in DEMO_STAFF)
+            staff = ", ".join(
+                f"{role}: {demo_email(local, slug)}" for local, _n, role in DEMO_STAFF
+            )
             residents = ", ".join(demo_email(local, slug) for local, _n in DEMO_RESIDENTS)
             self.stdout.write(f"    {name} staff — {staff}")
             self.stdout.write(f"    {name} residents — {residents}")
