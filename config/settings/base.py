@@ -179,6 +179,11 @@ STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Behind nginx, council media are sent by nginx from this internal location (infra/nginx.conf).
+MEDIA_X_ACCEL_PREFIX = env("MEDIA_X_ACCEL_PREFIX", default="")
+# How many proxies of ours stand in front of the app (to read the client address from
+# X-Forwarded-For); 0 = use the connection's address.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
