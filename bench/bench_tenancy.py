@@ -30,9 +30,13 @@ def bench_provisioning() -> None:
         for i in range(ROUNDS):
             slug = f"bench-{i}-{int(time.time())}"
             start = time.perf_counter()
-            result = council_create(slug=slug, name=f"Bench {i}", domains=[f"{slug}.localhost"],
-                                    admin_email=f"admin@{slug}.example",
-                                    admin_password="bench-password-123")
+            result = council_create(
+                slug=slug,
+                name=f"Bench {i}",
+                domains=[f"{slug}.localhost"],
+                admin_email=f"admin@{slug}.example",
+                admin_password="bench-password-123",
+            )
             timings.append((time.perf_counter() - start) * 1000)
             made.append(result.council)
     finally:
