@@ -7,6 +7,7 @@ PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=config.settings.dev
 mkdir -p .run/logs
 
+$PY manage.py compilemessages -v 0 --ignore ".venv" --ignore ".run"
 $PY manage.py migrate --noinput -v 0
 $PY manage.py ensure_platform >/dev/null
 $PY manage.py load_demo

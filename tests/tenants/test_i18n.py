@@ -25,3 +25,18 @@ def test_resident_language_preference_applies_once_signed_in(dinan, resident):
     resident.save()
     client = CouncilClient(dinan, language="").login_as(resident)
     assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_french_pages_are_translated(dinan):
+    page = CouncilClient(dinan, language="").get("/").content.decode()
+    assert "Bienvenue à Dinan" in page and "Se connecter" in page
+
+
+def test_french_catalogue_has_no_untranslated_or_fuzzy_entry():
+    from pathlib import Path
+
+    po = (Path(__file__).resolve().parents[2] / "locale/fr/LC_MESSAGES/django.po").read_text()
+    entries = po.split("\n\n")[1:]  # the first block is the header
+    untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') and "#~" not in e]
+    fuzzy = [e for e in entries if "#, fuzzy" in e]
+    assert untranslated == [] and fuzzy == []
