@@ -27,7 +27,10 @@ from .roles import STAFF_ROLES, Role
 CONFIRM_SALT = "accounts.email-confirmation"
 
 
-def _council_url(path: str) -> str:
+def _council_url(view_name: str, args: list | None = None) -> str:
+    """An absolute link into the current council's site (also from the platform host, whose
+    URLconf has no council pages)."""
+    path = reverse(view_name, args=args, urlconf=settings.ROOT_URLCONF)
     return current_council().base_url() + path
 
 
@@ -76,7 +79,7 @@ def email_confirmation_token(user: User) -> str:
 
 
 def email_confirmation_send(*, user: User) -> None:
-    link = _council_url(reverse("accounts:confirm_email", args=[email_confirmation_token(user)]))
+    link = _council_url("accounts:confirm_email", args=[email_confirmation_token(user)])
     _send(
         user, lambda: _("Confirm your email address"), "accounts/email/confirm.txt", {"link": link}
     )
@@ -166,14 +169,14 @@ def password_setup_link(user: User) -> str:
     or after PASSWORD_RESET_TIMEOUT)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return _council_url(reverse("accounts:password_reset_confirm", args=[uid, token]))
+    return _council_url("accounts:password_reset_confirm", args=[uid, token])
 
 
 def staff_invitation_send(*, user: User, invited_by: User | None) -> None:
     link = (
         password_setup_link(user)
         if not user.has_usable_password()
-        else _council_url(reverse("accounts:login"))
+        else _council_url("accounts:login")
     )
     _send(
         user,

@@ -1,9 +1,39 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from .models import Council, Domain
+from .models import SLUG_VALIDATOR, Council, Domain
+from .services import council_create, council_names_check
+
+
+class CouncilCreationForm(forms.ModelForm):
+    """What an operator types to provision a council; the service does the rest."""
+
+    slug = forms.CharField(
+        label=_("slug"),
+        max_length=48,
+        validators=[SLUG_VALIDATOR],
+        help_text=_("Also the name of the council's database schema."),
+    )
+    domain = forms.CharField(
+        label=_("domain"), max_length=253, help_text=_("e.g. lannion.commune.example")
+    )
+    admin_email = forms.EmailField(
+        label=_("first administrator's email"),
+        help_text=_("They receive no email: the admin shows a one-time link to pass on to them."),
+    )
+
+    class Meta:
+        model = Council
+        fields = ["name", "default_language", "timezone"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("slug") and data.get("domain"):
+            council_names_check(slug=data["slug"], domains=[data["domain"].strip().lower()])
+        return data
 
 
 class DomainInline(admin.TabularInline):
@@ -40,8 +70,43 @@ class CouncilAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(is_template=False).prefetch_related("domains")
 
-    def has_add_permission(self, request):
-        return False
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CouncilCreationForm
+            kwargs["fields"] = [
+                "name",
+                "slug",
+                "domain",
+                "admin_email",
+                "default_language",
+                "timezone",
+            ]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (
+                    None,
+                    {
+                        "fields": [
+                            "name",
+                            "slug",
+                            "domain",
+                            "admin_email",
+                            "default_language",
+                            "timezone",
+                        ]
+                    },
+                )
+            ]
+        return super().get_fieldsets(request, obj)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
 
     def has_delete_permission(self, request, obj=None):
         # Deleting drops the council's schema: done deliberately from the shell, never by a click.
@@ -67,6 +132,9 @@ class CouncilAdmin(admin.ModelAdmin):
         self.message_user(request, _("Reactivated."), messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
+        if not change:
+            self._provision(request, obj, form)
+            return
         try:
             obj.full_clean(exclude=["schema_name"])
         except ValidationError as error:
@@ -74,3 +142,33 @@ class CouncilAdmin(admin.ModelAdmin):
             return
         super().save_model(request, obj, form, change)
         connection.set_schema_to_public()
+
+    def _provision(self, request, obj, form):
+        data = form.cleaned_data
+        try:
+            result = council_create(
+                slug=data["slug"],
+                name=data["name"],
+                domains=[data["domain"]],
+                admin_email=data["admin_email"],
+                default_language=data["default_language"],
+                timezone=data["timezone"],
+            )
+        except ValidationError as error:
+            # The form was valid but the slug or domain was taken meanwhile: say so plainly.
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            raise
+        obj.pk = result.council.pk
+        self.message_user(
+            request,
+            _(
+                "Council created. Pass this one-time link to %(email)s to set their password: "
+                "%(link)s"
+            )
+            % {"email": result.admin_email, "link": result.set_password_url},
+            messages.SUCCESS,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)

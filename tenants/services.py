@@ -43,7 +43,8 @@ def platform_ensure_public() -> Council:
     return public
 
 
-def _validate_new_council(*, slug: str, domains: list[str]) -> None:
+def council_names_check(*, slug: str, domains: list[str]) -> None:
+    """ValidationError with a message for the operator when the slug or a domain is unusable."""
     SLUG_VALIDATOR(slug)
     if slug.replace("-", "_") == settings.TENANT_BASE_SCHEMA or slug == "public":
         raise ValidationError(_("The slug “%(slug)s” is reserved.") % {"slug": slug})
@@ -79,7 +80,7 @@ def council_create(
     domains = [d.strip().lower() for d in domains if d.strip()]
     if not domains:
         raise ValidationError(_("A council needs at least one domain."))
-    _validate_new_council(slug=slug, domains=domains)
+    council_names_check(slug=slug, domains=domains)
     platform_ensure_public()
 
     with transaction.atomic():

@@ -73,7 +73,8 @@ class Command(BaseCommand):
     def _load_people(self, slug: str) -> None:
         for local, full_name, role in DEMO_STAFF:
             email = demo_email(local, slug)
-            if not User.objects.filter(email=email).exists():
+            user = User.objects.filter(email=email).first()
+            if user is None or not user.has_usable_password():
                 staff_member_create(
                     email=email, full_name=full_name, roles=[role], password=DEMO_PASSWORD
                 )
