@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import open311, photos, views
+from . import open311, views
 
 app_name = "civic"
 
@@ -19,7 +19,6 @@ urlpatterns = [
     path("reports/<int:pk>/confirm-fixed/", views.report_confirm_fixed,
          name="report_confirm_fixed"),
     path("reports/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("reports/photos/<int:pk>/<str:size>/", photos.hidden_photo, name="hidden_photo"),
     # Open311 GeoReport v2
     path("open311/v2/", open311.not_found, name="open311_root"),
     re_path(r"^open311/v2/discovery" + FMT, open311.discovery, name="open311_discovery"),

@@ -32,6 +32,14 @@ def map_config() -> dict:
             "attribution": getattr(settings, "COMMUNE_MAP_ATTRIBUTION", "")}
 
 
+def map_context() -> dict:
+    return {"map_config": map_config(), "map_strings": {
+        "placed": _("Point placed"), "nearby": _("Already reported nearby"),
+        "nearby_help": _("Is it one of these? Follow it instead of sending a new report."),
+        "follow": _("Follow this one instead"),
+    }}
+
+
 def _filter_context(request: HttpRequest) -> tuple[selectors.PublicFilters, dict]:
     from community.models import Neighbourhood
 
@@ -63,7 +71,7 @@ def report_map(request: HttpRequest) -> HttpResponse:
     filters, context = _filter_context(request)
     query = request.GET.urlencode()
     return render(request, "civic/report_map.html", {
-        **context, "map_config": map_config(),
+        **context, **map_context(),
         "geojson_url": reverse("civic:reports_geojson") + (f"?{query}" if query else ""),
     })
 
@@ -125,7 +133,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "following": selectors.report_followed_by(report, user),
         "is_reporter": user.is_authenticated and report.reporter_id == user.pk,
         "may_act": policy.may_act_on(user, report),
-        "map_config": map_config(),
+        **map_context(),
     })
 
 
@@ -175,7 +183,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                                             "council. You will be emailed at every update."))
                 return redirect(report)
     return render(request, "civic/report_form.html", {
-        "form": form, "category": category, "nearby": nearby, "map_config": map_config(),
+        "form": form, "category": category, "nearby": nearby, **map_context(),
         "max_photos": services.MAX_PHOTOS,
     })
 
