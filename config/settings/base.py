@@ -177,6 +177,9 @@ STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Files that must never be served as plain files (hidden report photos): outside MEDIA_ROOT,
+# per council (PRIVATE_MEDIA_ROOT/<schema>/), read only through views that check permissions.
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(MEDIA_ROOT).rstrip("/") + "-private")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -231,6 +234,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Street reports (civic) -------------------------------------------------------------------
+# The map's tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no tiles (the
+# map still shows markers and takes a click, and an address field is always there).
+COMMUNE_MAP_TILE_URL = env("COMMUNE_MAP_TILE_URL", default="")
+COMMUNE_MAP_ATTRIBUTION = env("COMMUNE_MAP_ATTRIBUTION", default="")
+CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
 # --- SMS ---------------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", default="alerts.transport.ConsoleBackend")
