@@ -26,6 +26,7 @@ REPORTS = int(os.environ.get("BENCH_CIVIC_REPORTS", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 SLUG, HOST = "bench-civic", "bench-civic.localhost"
 CENTRE = (48.4553, -2.0502)
+BENCH_PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway council in its own database)
 
 
 def _bench_database_url() -> str:
@@ -71,9 +72,13 @@ def seed():
     platform_ensure_public()
     council = Council.objects.filter(slug=SLUG).first()
     if council is None:
-        council = council_create(slug=SLUG, name="Bench Civic", domains=[HOST],
-                                 admin_email="admin@bench.example",
-                                 admin_password="bench-password-123").council
+        council = council_create(
+            slug=SLUG,
+            name="Bench Civic",
+            domains=[HOST],
+            admin_email="admin@bench.example",
+            admin_password=BENCH_PASSWORD,
+        ).council
     with tenant_context(council):
         from accounts.services import staff_member_create
         from civic import demo
@@ -88,19 +93,27 @@ def seed():
         from community.models import Neighbourhood
 
         demo.load(council)
-        moderator = staff_member_create(email="moderator@bench.example", full_name="Mod",
-                                        roles=["moderator"], password="bench-password-123")
+        moderator = staff_member_create(
+            email="moderator@bench.example",
+            full_name="Mod",
+            roles=["moderator"],
+            password=BENCH_PASSWORD,
+        )
         have = IssueReport.objects.count()
         if have < REPORTS:
             print(f"seeding {REPORTS - have} reports…", flush=True)
             started = time.perf_counter()
             rng = random.Random(42)
             categories = list(Category.objects.all())
-            hoods = [Neighbourhood.objects.get_or_create(name=f"Quartier {i}")[0]
-                     for i in range(6)]
-            statuses = ([Status.SUBMITTED] * 2 + [Status.ACKNOWLEDGED] * 2
-                        + [Status.IN_PROGRESS] * 2 + [Status.FIXED] * 3 + [Status.CLOSED] * 8
-                        + [Status.DUPLICATE, Status.REJECTED])
+            hoods = [Neighbourhood.objects.get_or_create(name=f"Quartier {i}")[0] for i in range(6)]
+            statuses = (
+                [Status.SUBMITTED] * 2
+                + [Status.ACKNOWLEDGED] * 2
+                + [Status.IN_PROGRESS] * 2
+                + [Status.FIXED] * 3
+                + [Status.CLOSED] * 8
+                + [Status.DUPLICATE, Status.REJECTED]
+            )
             now = timezone.now()
             batch = 5000
             for start in range(have, REPORTS, batch):
@@ -109,30 +122,62 @@ def seed():
                     # Oldest first, so ids grow with time as in real life: ~2 years of reports.
                     created = now - timedelta(minutes=(REPORTS - i) * 10.5)
                     category = rng.choice(categories)
-                    rows.append(IssueReport(
-                        category=category, title=f"Report {i}", description="Lorem ipsum " * 8,
-                        latitude=CENTRE[0] + rng.uniform(-0.03, 0.03),
-                        longitude=CENTRE[1] + rng.uniform(-0.045, 0.045),
-                        address=f"{i % 200} rue du Bench", neighbourhood=rng.choice(hoods),
-                        status=rng.choice(statuses), created_at=created, updated_at=created,
-                        status_changed_at=created,
-                        due_at=created + timedelta(days=category.response_days),
-                        token=f"{i:032x}"))
+                    rows.append(
+                        IssueReport(
+                            category=category,
+                            title=f"Report {i}",
+                            description="Lorem ipsum " * 8,
+                            latitude=CENTRE[0] + rng.uniform(-0.03, 0.03),
+                            longitude=CENTRE[1] + rng.uniform(-0.045, 0.045),
+                            address=f"{i % 200} rue du Bench",
+                            neighbourhood=rng.choice(hoods),
+                            status=rng.choice(statuses),
+                            created_at=created,
+                            updated_at=created,
+                            status_changed_at=created,
+                            due_at=created + timedelta(days=category.response_days),
+                            token=f"{i:032x}",
+                        )
+                    )
                 created_rows = IssueReport.objects.bulk_create(rows)
-                ReportEvent.objects.bulk_create([
-                    ReportEvent(report=r, kind="created", to_status="submitted",
-                                created_at=r.created_at) for r in created_rows])
-                ReportEvent.objects.bulk_create([
-                    ReportEvent(report=r, kind="status", to_status=r.status,
-                                public_note="Handled.", created_at=r.created_at)
-                    for r in created_rows if r.status != Status.SUBMITTED])
-                ReportPhoto.objects.bulk_create([
-                    ReportPhoto(report=r, file=f"civic/photos/b{r.pk}.jpg",
-                                thumbnail=f"civic/photos/b{r.pk}-thumb.jpg",
-                                content_type="image/jpeg") for r in created_rows[::5]])
-                ReportFollower.objects.bulk_create([
-                    ReportFollower(report=r, email=f"f{r.pk}@bench.example")
-                    for r in created_rows[::3]])
+                ReportEvent.objects.bulk_create(
+                    [
+                        ReportEvent(
+                            report=r, kind="created", to_status="submitted", created_at=r.created_at
+                        )
+                        for r in created_rows
+                    ]
+                )
+                ReportEvent.objects.bulk_create(
+                    [
+                        ReportEvent(
+                            report=r,
+                            kind="status",
+                            to_status=r.status,
+                            public_note="Handled.",
+                            created_at=r.created_at,
+                        )
+                        for r in created_rows
+                        if r.status != Status.SUBMITTED
+                    ]
+                )
+                ReportPhoto.objects.bulk_create(
+                    [
+                        ReportPhoto(
+                            report=r,
+                            file=f"civic/photos/b{r.pk}.jpg",
+                            thumbnail=f"civic/photos/b{r.pk}-thumb.jpg",
+                            content_type="image/jpeg",
+                        )
+                        for r in created_rows[::5]
+                    ]
+                )
+                ReportFollower.objects.bulk_create(
+                    [
+                        ReportFollower(report=r, email=f"f{r.pk}@bench.example")
+                        for r in created_rows[::3]
+                    ]
+                )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             print(f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
@@ -151,14 +196,16 @@ def measure(client, label: str, url: str, runs: int = RUNS) -> dict:
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
-            body = b"".join(response.streaming_content) if response.streaming else \
-                response.content
+            body = b"".join(response.streaming_content) if response.streaming else response.content
             timings.append((time.perf_counter() - started) * 1000)
         queries, size = len(captured), len(body)
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-    print(f"{label:<46} p50 {statistics.median(timings):7.1f} ms   p95 {p95:7.1f} ms   "
-          f"{queries:3d} queries   {size / 1024:7.1f} KiB", flush=True)
+    print(
+        f"{label:<46} p50 {statistics.median(timings):7.1f} ms   p95 {p95:7.1f} ms   "
+        f"{queries:3d} queries   {size / 1024:7.1f} KiB",
+        flush=True,
+    )
     return {"label": label, "p50": statistics.median(timings), "p95": p95, "queries": queries}
 
 
@@ -185,18 +232,26 @@ def main() -> None:
     measure(public, "public list, deep page (keyset)", f"/reports/?before={middle}")
     measure(public, "public list, open potholes", f"/reports/?status=open&category={cat}")
     measure(public, "GeoJSON, whole council (limit 500)", "/reports.geojson")
-    measure(public, "GeoJSON, one street (bbox)",
-            "/reports.geojson?bbox=-2.052,48.454,-2.048,48.457")
+    measure(
+        public, "GeoJSON, one street (bbox)", "/reports.geojson?bbox=-2.052,48.454,-2.048,48.457"
+    )
     measure(public, "GeoJSON, open, limit 2000", "/reports.geojson?status=open&limit=2000")
     measure(public, "Open311 GET requests.json (default 200)", "/open311/v2/requests.json")
     measure(public, "Open311 GET requests.xml (default 200)", "/open311/v2/requests.xml")
-    measure(public, "Open311 requests.json page_size=1000",
-            "/open311/v2/requests.json?page_size=1000")
-    measure(public, "Open311 requests.json open potholes",
-            "/open311/v2/requests.json?status=open&service_code=pothole")
-    measure(public, "Open311 requests.json 10 ids",
-            f"/open311/v2/requests.json?service_request_id="
-            f"{','.join(str(middle + i) for i in range(10))}")
+    measure(
+        public, "Open311 requests.json page_size=1000", "/open311/v2/requests.json?page_size=1000"
+    )
+    measure(
+        public,
+        "Open311 requests.json open potholes",
+        "/open311/v2/requests.json?status=open&service_code=pothole",
+    )
+    measure(
+        public,
+        "Open311 requests.json 10 ids",
+        f"/open311/v2/requests.json?service_request_id="
+        f"{','.join(str(middle + i) for i in range(10))}",
+    )
     staff = Client(HTTP_HOST=HOST)
     staff.cookies["commune_language"] = "en"
     with tenant_context(council):
@@ -211,9 +266,11 @@ def main() -> None:
             selectors.reports_nearby(category=pothole, latitude=48.4556, longitude=-2.0503)
             timings.append((time.perf_counter() - started) * 1000)
         timings.sort()
-        print(f"{'duplicate suggestion (50 m, selector)':<46} p50 "
-              f"{statistics.median(timings):7.1f} ms   p95 {timings[int(len(timings) * .95)]:7.1f}"
-              f" ms     1 query")
+        print(
+            f"{'duplicate suggestion (50 m, selector)':<46} p50 "
+            f"{statistics.median(timings):7.1f} ms   p95 {timings[int(len(timings) * 0.95)]:7.1f}"
+            f" ms     1 query"
+        )
 
 
 if __name__ == "__main__":

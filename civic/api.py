@@ -82,9 +82,23 @@ class PublicReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IssueReport
-        fields = ["id", "title", "description", "category", "status", "latitude", "longitude",
-                  "address", "reporter_name", "created_at", "updated_at", "due_at",
-                  "duplicate_of", "text_hidden", "photos"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "category",
+            "status",
+            "latitude",
+            "longitude",
+            "address",
+            "reporter_name",
+            "created_at",
+            "updated_at",
+            "due_at",
+            "duplicate_of",
+            "text_hidden",
+            "photos",
+        ]
 
     def get_photos(self, report) -> list[dict]:
         photos = getattr(report, "visible_photos", None)
@@ -146,10 +160,29 @@ class StaffReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IssueReport
-        fields = ["id", "title", "description", "text_hidden", "text_hidden_reason", "category",
-                  "status", "latitude", "longitude", "address", "neighbourhood", "assignee",
-                  "due_at", "is_overdue", "source", "answers", "created_at", "updated_at",
-                  "duplicate_of", "rejection_reason", "photos"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "text_hidden",
+            "text_hidden_reason",
+            "category",
+            "status",
+            "latitude",
+            "longitude",
+            "address",
+            "neighbourhood",
+            "assignee",
+            "due_at",
+            "is_overdue",
+            "source",
+            "answers",
+            "created_at",
+            "updated_at",
+            "duplicate_of",
+            "rejection_reason",
+            "photos",
+        ]
 
 
 class StatusChangeSerializer(serializers.Serializer):
@@ -184,7 +217,8 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 FILTER_PARAMS = [
     OpenApiParameter("status", str, description="open, closed or a status"),
-    OpenApiParameter("category", int), OpenApiParameter("neighbourhood", int),
+    OpenApiParameter("category", int),
+    OpenApiParameter("neighbourhood", int),
     OpenApiParameter("before", int, description="id of the last report of the previous page"),
 ]
 
@@ -213,13 +247,17 @@ class ReportViewSet(viewsets.GenericViewSet):
         filters = selectors.PublicFilters(
             status=get.get("status", ""),
             category=int(get["category"]) if get.get("category", "").isdigit() else None,
-            neighbourhood=int(get["neighbourhood"]) if get.get("neighbourhood", "").isdigit()
-            else None)
+            neighbourhood=int(get["neighbourhood"])
+            if get.get("neighbourhood", "").isdigit()
+            else None,
+        )
         before = int(get["before"]) if get.get("before", "").isdigit() else None
-        rows, next_before = selectors.reports_page(selectors.reports_public_filtered(filters),
-                                                   before=before, size=self.page_size)
-        return Response({"results": PublicReportSerializer(rows, many=True).data,
-                         "next_before": next_before})
+        rows, next_before = selectors.reports_page(
+            selectors.reports_public_filtered(filters), before=before, size=self.page_size
+        )
+        return Response(
+            {"results": PublicReportSerializer(rows, many=True).data, "next_before": next_before}
+        )
 
     @extend_schema(responses=PublicReportDetailSerializer)
     def retrieve(self, request, pk=None):
@@ -240,12 +278,12 @@ class ReportViewSet(viewsets.GenericViewSet):
         photos = request.FILES.getlist("photos") or values.pop("photos", [])
         values.pop("photos", None)
         try:
-            report = services.issue_report_create(reporter=request.user, category=category,
-                                                  photos=photos, source="api", **values)
+            report = services.issue_report_create(
+                reporter=request.user, category=category, photos=photos, source="api", **values
+            )
         except (DjangoValidationError, DjangoPermissionDenied) as error:
             raise _drf_error(error) from error
-        return Response(PublicReportDetailSerializer(report).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(PublicReportDetailSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"])
@@ -282,9 +320,10 @@ class ReportViewSet(viewsets.GenericViewSet):
 
 TRIAGE_PARAMS = [
     OpenApiParameter("status", str, description="open (default), all, closed or a status"),
-    OpenApiParameter("category", int), OpenApiParameter("neighbourhood", int),
-    OpenApiParameter("overdue", bool), OpenApiParameter("assignee", str,
-                                                        description="me, none or a user id"),
+    OpenApiParameter("category", int),
+    OpenApiParameter("neighbourhood", int),
+    OpenApiParameter("overdue", bool),
+    OpenApiParameter("assignee", str, description="me, none or a user id"),
     OpenApiParameter("page", int),
 ]
 
@@ -308,14 +347,21 @@ class TriageViewSet(viewsets.GenericViewSet):
         filters = selectors.TriageFilters(
             status=get.get("status", "open"),
             category=int(get["category"]) if get.get("category", "").isdigit() else None,
-            neighbourhood=int(get["neighbourhood"]) if get.get("neighbourhood", "").isdigit()
+            neighbourhood=int(get["neighbourhood"])
+            if get.get("neighbourhood", "").isdigit()
             else None,
-            overdue=get.get("overdue") in ("1", "true"), assignee=get.get("assignee", ""))
+            overdue=get.get("overdue") in ("1", "true"),
+            assignee=get.get("assignee", ""),
+        )
         page = int(get["page"]) if get.get("page", "").isdigit() and int(get["page"]) > 0 else 1
         qs = selectors.reports_triage(request.user, filters).prefetch_related("photos")
-        rows = list(qs[(page - 1) * self.page_size: page * self.page_size + 1])
-        return Response({"results": StaffReportSerializer(rows[: self.page_size], many=True).data,
-                         "next_page": page + 1 if len(rows) > self.page_size else None})
+        rows = list(qs[(page - 1) * self.page_size : page * self.page_size + 1])
+        return Response(
+            {
+                "results": StaffReportSerializer(rows[: self.page_size], many=True).data,
+                "next_page": page + 1 if len(rows) > self.page_size else None,
+            }
+        )
 
     def retrieve(self, request, pk=None):
         return Response(StaffReportSerializer(self._report(pk)).data)
@@ -332,8 +378,11 @@ class TriageViewSet(viewsets.GenericViewSet):
         report = self._report(pk)
         data = StatusChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        self._run(lambda: services.report_status_change(report=report, actor=request.user,
-                                                        **data.validated_data))
+        self._run(
+            lambda: services.report_status_change(
+                report=report, actor=request.user, **data.validated_data
+            )
+        )
         return Response(StaffReportSerializer(self._report(pk)).data)
 
     @extend_schema(request=AssignSerializer, responses=StaffReportSerializer)
@@ -343,10 +392,10 @@ class TriageViewSet(viewsets.GenericViewSet):
         data = AssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignee_id = data.validated_data["assignee"]
-        assignee = get_object_or_404(User, pk=assignee_id, is_active=True) if assignee_id \
-            else None
-        self._run(lambda: services.report_assign(report=report, actor=request.user,
-                                                 assignee=assignee))
+        assignee = get_object_or_404(User, pk=assignee_id, is_active=True) if assignee_id else None
+        self._run(
+            lambda: services.report_assign(report=report, actor=request.user, assignee=assignee)
+        )
         return Response(StaffReportSerializer(self._report(pk)).data)
 
     @extend_schema(request=MergeSerializer, responses=StaffReportSerializer)
@@ -356,7 +405,12 @@ class TriageViewSet(viewsets.GenericViewSet):
         data = MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         original = self._report(data.validated_data["original"])
-        self._run(lambda: services.report_mark_duplicate(
-            report=report, original=original, actor=request.user,
-            public_note=data.validated_data["public_note"]))
+        self._run(
+            lambda: services.report_mark_duplicate(
+                report=report,
+                original=original,
+                actor=request.user,
+                public_note=data.validated_data["public_note"],
+            )
+        )
         return Response(StaffReportSerializer(self._report(pk)).data)

@@ -13,7 +13,13 @@ class CivicConfig(AppConfig):
         from .policy import TRIAGE_ROLES
 
         register(PortalSection(_("Street reports"), "civic_staff:triage", TRIAGE_ROLES, order=20))
-        register(PortalSection(_("Report categories"), "civic_staff:categories",
-                               (Role.COUNCIL_ADMIN,), order=80))
-        register(PortalSection(_("Open311 keys"), "civic_staff:api_keys", (Role.COUNCIL_ADMIN,),
-                               order=85))
+        register(
+            PortalSection(
+                _("Report categories"), "civic_staff:categories", (Role.COUNCIL_ADMIN,), order=80
+            )
+        )
+        register(
+            PortalSection(
+                _("Open311 keys"), "civic_staff:api_keys", (Role.COUNCIL_ADMIN,), order=85
+            )
+        )

@@ -12,8 +12,9 @@ from .models import ReportEvent, ReportFollower, Status
 
 
 def _language(user) -> str:
-    return (user.language if user is not None and user.language else
-            current_council().default_language)
+    return (
+        user.language if user is not None and user.language else current_council().default_language
+    )
 
 
 def follower_update(event: ReportEvent, follower: ReportFollower) -> None:
@@ -26,18 +27,27 @@ def follower_update(event: ReportEvent, follower: ReportFollower) -> None:
     is_reporter = follower.user_id is not None and follower.user_id == report.reporter_id
     with translation.override(_language(follower.user)):
         context = {
-            "council": council, "report": report, "event": event,
-            "report_url": base + report.get_absolute_url(), "unsubscribe_url": unsubscribe,
+            "council": council,
+            "report": report,
+            "event": event,
+            "report_url": base + report.get_absolute_url(),
+            "unsubscribe_url": unsubscribe,
             "ask_if_fixed": is_reporter and event.to_status == Status.FIXED,
             "original_url": base + report.duplicate_of.get_absolute_url()
-            if report.duplicate_of_id else "",
+            if report.duplicate_of_id
+            else "",
         }
         subject = render_to_string("civic/email/update_subject.txt", context).strip()
         body = render_to_string("civic/email/update.txt", context)
     EmailMessage(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[follower.address],
-        headers={"List-Unsubscribe": f"<{unsubscribe}>",
-                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[follower.address],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     ).send()
 
 
@@ -46,10 +56,18 @@ def moderation_notice(event: ReportEvent) -> None:
     council = current_council()
     report = event.report
     with translation.override(_language(report.reporter)):
-        context = {"council": council, "report": report, "event": event,
-                   "report_url": council.base_url() + report.get_absolute_url(),
-                   "what": event.kind}
+        context = {
+            "council": council,
+            "report": report,
+            "event": event,
+            "report_url": council.base_url() + report.get_absolute_url(),
+            "what": event.kind,
+        }
         subject = render_to_string("civic/email/moderation_subject.txt", context).strip()
         body = render_to_string("civic/email/moderation.txt", context)
-    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
-                 to=[report.reporter.email]).send()
+    EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[report.reporter.email],
+    ).send()

@@ -46,8 +46,10 @@ def point_in_geometry(lat: float, lon: float, geometry: dict | None) -> bool:
     kind, coords = geometry.get("type"), geometry.get("coordinates") or []
     polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
     for polygon in polygons:
-        if polygon and _in_ring(lon, lat, polygon[0]) and not any(
-            _in_ring(lon, lat, hole) for hole in polygon[1:]
+        if (
+            polygon
+            and _in_ring(lon, lat, polygon[0])
+            and not any(_in_ring(lon, lat, hole) for hole in polygon[1:])
         ):
             return True
     return False

@@ -37,16 +37,27 @@ class Team(models.Model):
 class Category(models.Model):
     """A kind of problem the council handles; an Open311 service."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True,
-                            help_text=_("Short identifier, used as the Open311 service_code."))
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Short identifier, used as the Open311 service_code."),
+    )
     name_fr = models.CharField(_("name (French)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    group = models.CharField(_("group"), max_length=80, blank=True,
-                             help_text=_("e.g. Roads, Lighting, Cleanliness"))
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="categories", verbose_name=_("handled by"))
+    group = models.CharField(
+        _("group"), max_length=80, blank=True, help_text=_("e.g. Roads, Lighting, Cleanliness")
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("handled by"),
+    )
     response_days = models.PositiveSmallIntegerField(_("expected response time (days)"), default=7)
     is_active = models.BooleanField(_("active"), default=True)
     keywords = models.CharField(_("keywords"), max_length=200, blank=True)
@@ -80,8 +91,13 @@ class Question(models.Model):
         MULTIPLE = "multiple", _("Multiple choice")
 
     # Open311 datatypes for each kind.
-    OPEN311_DATATYPES = {"text": "text", "number": "number", "date": "datetime",
-                         "single": "singlevaluelist", "multiple": "multivaluelist"}
+    OPEN311_DATATYPES = {
+        "text": "text",
+        "number": "number",
+        "date": "datetime",
+        "single": "singlevaluelist",
+        "multiple": "multivaluelist",
+    }
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
     code = models.SlugField(_("code"), max_length=40)
@@ -99,8 +115,9 @@ class Question(models.Model):
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         ordering = ["category", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["category", "code"],
-                                               name="civic_question_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="civic_question_code_unique")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -154,10 +171,16 @@ class Source(models.TextChoices):
 class IssueReport(models.Model):
     """A problem in the street reported by a resident (or through Open311)."""
 
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports",
-                                 verbose_name=_("category"))
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="issue_reports")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="reports", verbose_name=_("category")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="issue_reports",
+    )
     # Open311 submitters without an account.
     contact_name = models.CharField(max_length=150, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -168,20 +191,33 @@ class IssueReport(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
-    neighbourhood = models.ForeignKey("community.Neighbourhood", on_delete=models.SET_NULL,
-                                      null=True, blank=True, related_name="issue_reports")
+    neighbourhood = models.ForeignKey(
+        "community.Neighbourhood",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="issue_reports",
+    )
     answers = models.JSONField(default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.SUBMITTED)
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="duplicates")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
     rejection_reason = models.TextField(blank=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="assigned_issue_reports")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_issue_reports",
+    )
     due_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
-    api_key = models.ForeignKey("Open311ApiKey", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="reports")
+    api_key = models.ForeignKey(
+        "Open311ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
     # Open311 `tokens/{id}`: a stable public handle for the request a client posted.
     token = models.CharField(max_length=32, unique=True, default=_request_token)
     external_media_url = models.URLField(max_length=500, blank=True)
@@ -206,6 +242,11 @@ class IssueReport(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("civic:report_detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -233,11 +274,6 @@ class IssueReport(models.Model):
             return self.reporter.full_name
         return ""
 
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("civic:report_detail", args=[self.pk])
-
 
 class ReportPhoto(models.Model):
     """A photo of a report, re-encoded (no EXIF) with a thumbnail.
@@ -252,14 +288,18 @@ class ReportPhoto(models.Model):
     content_type = models.CharField(max_length=40)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of report {self.report_id}"
 
     def _url(self, name: str) -> str:
         from .storage import public_storage
@@ -294,8 +334,9 @@ class ReportEvent(models.Model):
 
     report = models.ForeignKey(IssueReport, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     public_note = models.TextField(blank=True)
@@ -325,8 +366,13 @@ class ReportFollower(models.Model):
     account, or an Open311 submitter known by email only."""
 
     report = models.ForeignKey(IssueReport, on_delete=models.CASCADE, related_name="followers")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
-                             blank=True, related_name="followed_issue_reports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followed_issue_reports",
+    )
     email = models.EmailField(blank=True)
     unsubscribe_token = models.CharField(max_length=40, unique=True, default=_unsubscribe_token)
     created_at = models.DateTimeField(default=timezone.now)
@@ -334,9 +380,15 @@ class ReportFollower(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["report", "user"], name="civic_follower_user_unique"),
-            models.UniqueConstraint(fields=["report", "email"], condition=models.Q(user=None),
-                                    name="civic_follower_email_unique"),
+            models.UniqueConstraint(
+                fields=["report", "email"],
+                condition=models.Q(user=None),
+                name="civic_follower_email_unique",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.address} follows {self.report_id}"
 
     @property
     def address(self) -> str:
@@ -348,13 +400,18 @@ class ReportNotification(models.Model):
     transaction; the task sends those not yet sent, so a retried task sends nothing twice."""
 
     event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="notifications")
-    follower = models.ForeignKey(ReportFollower, on_delete=models.CASCADE,
-                                 related_name="notifications")
+    follower = models.ForeignKey(
+        ReportFollower, on_delete=models.CASCADE, related_name="notifications"
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["event", "follower"],
-                                               name="civic_notification_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "follower"], name="civic_notification_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} to follower {self.follower_id}"
 
 
 class Open311ApiKey(models.Model):
@@ -363,8 +420,9 @@ class Open311ApiKey(models.Model):
     name = models.CharField(_("application name"), max_length=120)
     prefix = models.CharField(max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -390,6 +448,9 @@ class MapSettings(models.Model):
 
     class Meta:
         verbose_name = _("map settings")
+
+    def __str__(self) -> str:
+        return f"{self.latitude}, {self.longitude} @ {self.zoom}"
 
     @classmethod
     def current(cls) -> "MapSettings":

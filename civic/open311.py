@@ -29,9 +29,15 @@ MAX_REQUESTS = 1000
 DEFAULT_PAGE_SIZE = 200
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # The element name of the items of each list, in XML.
-XML_ITEMS = {"services": "service", "attributes": "attribute", "values": "value",
-             "endpoints": "endpoint", "formats": "format", "service_requests": "request",
-             "errors": "error"}
+XML_ITEMS = {
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_requests": "request",
+    "errors": "error",
+}
 
 
 class Open311Error(Exception):
@@ -101,12 +107,14 @@ def endpoint(view=None, *, methods: tuple[str, ...] = ("GET",)):
             params = request.POST if request.method == "POST" else request.GET
             jurisdiction = params.get("jurisdiction_id", "").strip()
             if jurisdiction and jurisdiction != connection.tenant.slug:
-                raise Open311Error(404, _("jurisdiction_id “%(id)s” was not found.")
-                                   % {"id": jurisdiction})
+                raise Open311Error(
+                    404, _("jurisdiction_id “%(id)s” was not found.") % {"id": jurisdiction}
+                )
             allowed = methods
             if request.method not in allowed:
-                response = render(fmt, "errors", [{
-                    "code": 405, "description": _("Method not allowed.")}], 405)
+                response = render(
+                    fmt, "errors", [{"code": 405, "description": _("Method not allowed.")}], 405
+                )
                 response["Allow"] = ", ".join(allowed)
                 return response
             return view(request, fmt, *args, **kwargs)
@@ -118,8 +126,9 @@ def endpoint(view=None, *, methods: tuple[str, ...] = ("GET",)):
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     fmt = "json" if rest.endswith(".json") else "xml"
-    return render(fmt, "errors", [{"code": 404, "description": _("No such Open311 resource.")}],
-                  404)
+    return render(
+        fmt, "errors", [{"code": 404, "description": _("No such Open311 resource.")}], 404
+    )
 
 
 # --- discovery and services --------------------------------------------------------------------
@@ -130,20 +139,26 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     council = connection.tenant
     changeset = _w3c(council.updated_at)
     contact = council.contact_email or council.name
-    return render(fmt, "discovery", {
-        "changeset": changeset,
-        "contact": _("Contact %(council)s: %(contact)s") % {"council": council.name,
-                                                            "contact": contact},
-        "key_service": _("Ask %(council)s for an API key: %(contact)s")
-        % {"council": council.name, "contact": contact},
-        "endpoints": [{
-            "specification": SPEC_URL,
-            "url": request.build_absolute_uri(reverse("civic:open311_root")).rstrip("/"),
+    return render(
+        fmt,
+        "discovery",
+        {
             "changeset": changeset,
-            "type": "production",
-            "formats": ["text/xml", "application/json"],
-        }],
-    })
+            "contact": _("Contact %(council)s: %(contact)s")
+            % {"council": council.name, "contact": contact},
+            "key_service": _("Ask %(council)s for an API key: %(contact)s")
+            % {"council": council.name, "contact": contact},
+            "endpoints": [
+                {
+                    "specification": SPEC_URL,
+                    "url": request.build_absolute_uri(reverse("civic:open311_root")).rstrip("/"),
+                    "changeset": changeset,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
 
 
 def _service(category: Category) -> dict:
@@ -185,23 +200,36 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
             "description": question.label,
         }
         if question.choices:
-            attribute["values"] = [{"key": key, "name": name}
-                                   for key, name in question.choice_items()]
+            attribute["values"] = [
+                {"key": key, "name": name} for key, name in question.choice_items()
+            ]
         attributes.append(attribute)
-    return render(fmt, "service_definition",
-                  {"service_code": category.code, "attributes": attributes})
+    return render(
+        fmt, "service_definition", {"service_code": category.code, "attributes": attributes}
+    )
 
 
 # --- requests ----------------------------------------------------------------------------------
 
 
 def _requests_queryset():
-    latest_note = (ReportEvent.objects.filter(report=OuterRef("pk"), is_public=True)
-                   .exclude(public_note="").order_by("-created_at", "-pk").values("public_note")[:1])
-    return (IssueReport.objects.select_related("category")
-            .annotate(status_notes=Subquery(latest_note))
-            .prefetch_related(Prefetch("photos", queryset=ReportPhoto.objects.filter(
-                is_hidden=False), to_attr="visible_photos")))
+    latest_note = (
+        ReportEvent.objects.filter(report=OuterRef("pk"), is_public=True)
+        .exclude(public_note="")
+        .order_by("-created_at", "-pk")
+        .values("public_note")[:1]
+    )
+    return (
+        IssueReport.objects.select_related("category")
+        .annotate(status_notes=Subquery(latest_note))
+        .prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=ReportPhoto.objects.filter(is_hidden=False),
+                to_attr="visible_photos",
+            )
+        )
+    )
 
 
 def _request(report: IssueReport, request: HttpRequest) -> dict:
@@ -249,8 +277,7 @@ def _positive_int(params, name: str, default: int, maximum: int) -> int:
 def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     params = request.GET
     qs = _requests_queryset()
-    ids = [part.strip() for part in params.get("service_request_id", "").split(",")
-           if part.strip()]
+    ids = [part.strip() for part in params.get("service_request_id", "").split(",") if part.strip()]
     if ids:
         # The spec: a list of ids overrides every other parameter.
         if not all(part.isdigit() for part in ids):
@@ -273,8 +300,11 @@ def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         if end < start:
             raise Open311Error(400, _("end_date is before start_date."))
         if end - start > timedelta(days=MAX_DAYS):
-            raise Open311Error(400, _("start_date and end_date may not span more than %(days)s "
-                                      "days.") % {"days": MAX_DAYS})
+            raise Open311Error(
+                400,
+                _("start_date and end_date may not span more than %(days)s days.")
+                % {"days": MAX_DAYS},
+            )
     elif start:
         end = start + timedelta(days=MAX_DAYS)
     elif end:
@@ -288,7 +318,7 @@ def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     offset = (page - 1) * size
     if offset >= MAX_REQUESTS:
         return render(fmt, "service_requests", [])
-    rows = qs.order_by("-created_at", "-pk")[offset: min(offset + size, MAX_REQUESTS)]
+    rows = qs.order_by("-created_at", "-pk")[offset : min(offset + size, MAX_REQUESTS)]
     return render(fmt, "service_requests", [_request(r, request) for r in rows])
 
 
@@ -298,7 +328,7 @@ def _attributes(params) -> dict:
     for key in params:
         if not key.startswith("attribute[") or "]" not in key:
             continue
-        code = key[len("attribute["):key.index("]")]
+        code = key[len("attribute[") : key.index("]")]
         values = params.getlist(key)
         answers[code] = values if key.endswith("[]") or len(values) > 1 else values[0]
     return answers
@@ -327,19 +357,29 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, _("service_code is required."))
     category = selectors.categories_active().filter(code=code).first()
     if category is None:
-        raise Open311Error(400, _("service_code “%(code)s” is not a service of this "
-                                  "jurisdiction.") % {"code": code})
+        raise Open311Error(
+            400,
+            _("service_code “%(code)s” is not a service of this jurisdiction.") % {"code": code},
+        )
     latitude, longitude = _float(params, "lat"), _float(params, "long")
     address = params.get("address_string", "").strip() or params.get("address_id", "").strip()
     description = params.get("description", "").strip() or category.name
-    name = " ".join(p for p in (params.get("first_name", "").strip(),
-                                params.get("last_name", "").strip()) if p)
+    name = " ".join(
+        p for p in (params.get("first_name", "").strip(), params.get("last_name", "").strip()) if p
+    )
     try:
         report = services.issue_report_create(
-            category=category, title="", description=description, latitude=latitude,
-            longitude=longitude, address=address, answers=_attributes(params),
-            photos=request.FILES.getlist("media")[:services.MAX_PHOTOS + 1],
-            source=Source.OPEN311, api_key=key, contact_name=name,
+            category=category,
+            title="",
+            description=description,
+            latitude=latitude,
+            longitude=longitude,
+            address=address,
+            answers=_attributes(params),
+            photos=request.FILES.getlist("media")[: services.MAX_PHOTOS + 1],
+            source=Source.OPEN311,
+            api_key=key,
+            contact_name=name,
             contact_email=params.get("email", "").strip(),
             contact_phone=params.get("phone", "").strip(),
             external_media_url=params.get("media_url", "").strip(),
@@ -349,21 +389,32 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     except ValidationError as error:
         errors = [{"code": 400, "description": message} for message in _messages(error)]
         if getattr(error, "code", None) == "rate_limited":
-            return render(fmt, "errors", [{"code": 429, "description": errors[0]["description"]}],
-                          429)
+            return render(
+                fmt, "errors", [{"code": 429, "description": errors[0]["description"]}], 429
+            )
         return render(fmt, "errors", errors, 400)
-    return render(fmt, "service_requests", [{
-        "service_request_id": str(report.pk),
-        "token": report.token,
-        "service_notice": "",
-        "account_id": params.get("account_id", "").strip() or None,
-    }], 201)
+    return render(
+        fmt,
+        "service_requests",
+        [
+            {
+                "service_request_id": str(report.pk),
+                "token": report.token,
+                "service_notice": "",
+                "account_id": params.get("account_id", "").strip() or None,
+            }
+        ],
+        201,
+    )
 
 
 def _messages(error: ValidationError) -> list[str]:
     if hasattr(error, "error_dict"):
-        return [f"{field}: {message}" for field, messages in error.message_dict.items()
-                for message in messages]
+        return [
+            f"{field}: {message}"
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
     return list(error.messages)
 
 
@@ -376,11 +427,13 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    report = _requests_queryset().filter(pk=int(request_id)).first() if request_id.isdigit() \
-        else None
+    report = (
+        _requests_queryset().filter(pk=int(request_id)).first() if request_id.isdigit() else None
+    )
     if report is None:
-        raise Open311Error(404, _("service_request_id “%(id)s” was not found.")
-                           % {"id": request_id})
+        raise Open311Error(
+            404, _("service_request_id “%(id)s” was not found.") % {"id": request_id}
+        )
     return render(fmt, "service_requests", [_request(report, request)])
 
 
@@ -389,6 +442,6 @@ def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     report = IssueReport.objects.filter(token=token).only("pk", "token").first()
     if report is None:
         raise Open311Error(404, _("token “%(token)s” was not found.") % {"token": token})
-    return render(fmt, "service_requests",
-                  [{"service_request_id": str(report.pk), "token": report.token}])
-
+    return render(
+        fmt, "service_requests", [{"service_request_id": str(report.pk), "token": report.token}]
+    )

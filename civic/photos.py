@@ -9,8 +9,7 @@ from .storage import private_storage
 
 
 def hidden_photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
-    photo = get_object_or_404(ReportPhoto.objects.select_related("report"), pk=pk,
-                              is_hidden=True)
+    photo = get_object_or_404(ReportPhoto.objects.select_related("report"), pk=pk, is_hidden=True)
     if size not in ("full", "thumb") or not policy.may_act_on(request.user, photo.report):
         raise Http404
     name = photo.file if size == "full" else photo.thumbnail

@@ -40,8 +40,12 @@ def may_act_on(user, report) -> bool:
     of their teams' categories only."""
     if sees_all_reports(user):
         return True
-    return bool(user and user.is_authenticated and user.has_role(Role.AGENT)
-                and report.category_id in team_category_ids(user))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.has_role(Role.AGENT)
+        and report.category_id in team_category_ids(user)
+    )
 
 
 def may_moderate(user) -> bool:

@@ -24,8 +24,9 @@ CLOSED_STATUSES = tuple(s for s in Status if s not in OPEN_STATUSES)
 
 
 def categories_active() -> QuerySet[Category]:
-    return Category.objects.filter(is_active=True).select_related("team").prefetch_related(
-        "questions")
+    return (
+        Category.objects.filter(is_active=True).select_related("team").prefetch_related("questions")
+    )
 
 
 def categories_all() -> QuerySet[Category]:
@@ -41,8 +42,9 @@ def api_keys() -> QuerySet[Open311ApiKey]:
 
 
 def _visible_photos() -> Prefetch:
-    return Prefetch("photos", queryset=ReportPhoto.objects.filter(is_hidden=False),
-                    to_attr="visible_photos")
+    return Prefetch(
+        "photos", queryset=ReportPhoto.objects.filter(is_hidden=False), to_attr="visible_photos"
+    )
 
 
 def reports_public() -> QuerySet[IssueReport]:
@@ -73,8 +75,9 @@ def reports_public_filtered(filters: PublicFilters) -> QuerySet[IssueReport]:
     return qs
 
 
-def reports_page(qs: QuerySet[IssueReport], *, before: int | None, size: int
-                 ) -> tuple[list[IssueReport], int | None]:
+def reports_page(
+    qs: QuerySet[IssueReport], *, before: int | None, size: int
+) -> tuple[list[IssueReport], int | None]:
     """A page of newest-first reports and the id to pass as `before` for the next page (keyset
     pagination: constant cost however deep the page, no COUNT over the whole table)."""
     if before:
@@ -86,8 +89,11 @@ def reports_page(qs: QuerySet[IssueReport], *, before: int | None, size: int
 
 
 def report_public_detail(pk: int) -> IssueReport:
-    return (IssueReport.objects.select_related("category", "reporter", "duplicate_of")
-            .prefetch_related(_visible_photos()).get(pk=pk))
+    return (
+        IssueReport.objects.select_related("category", "reporter", "duplicate_of")
+        .prefetch_related(_visible_photos())
+        .get(pk=pk)
+    )
 
 
 def report_timeline(report: IssueReport) -> QuerySet[ReportEvent]:
@@ -99,16 +105,24 @@ def report_history(report: IssueReport) -> QuerySet[ReportEvent]:
     return report.events.select_related("actor")
 
 
-def reports_nearby(*, category: Category | int, latitude: float, longitude: float,
-                   radius_m: float = DUPLICATE_RADIUS_M, limit: int = 10) -> list[IssueReport]:
+def reports_nearby(
+    *,
+    category: Category | int,
+    latitude: float,
+    longitude: float,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    limit: int = 10,
+) -> list[IssueReport]:
     """Open reports of the same category within `radius_m`, nearest first, each with
     `.distance` in metres."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(latitude, longitude, radius_m)
     category_id = category if isinstance(category, int) else category.pk
     return list(
         IssueReport.objects.filter(
-            category_id=category_id, status__in=OPEN_STATUSES,
-            latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon),
+            category_id=category_id,
+            status__in=OPEN_STATUSES,
+            latitude__range=(min_lat, max_lat),
+            longitude__range=(min_lon, max_lon),
         )
         .annotate(distance=geo.distance_expression(latitude, longitude))
         .filter(distance__lte=radius_m)
@@ -117,8 +131,9 @@ def reports_nearby(*, category: Category | int, latitude: float, longitude: floa
     )
 
 
-def reports_in_bbox(qs: QuerySet[IssueReport], bbox: tuple[float, float, float, float] | None
-                    ) -> QuerySet[IssueReport]:
+def reports_in_bbox(
+    qs: QuerySet[IssueReport], bbox: tuple[float, float, float, float] | None
+) -> QuerySet[IssueReport]:
     """bbox = (min_lon, min_lat, max_lon, max_lat), as in GeoJSON."""
     qs = qs.filter(latitude__isnull=False, longitude__isnull=False)
     if bbox:
@@ -173,9 +188,13 @@ def reports_triage(user, filters: TriageFilters) -> QuerySet[IssueReport]:
         qs = qs.filter(assignee_id=int(filters.assignee))
     if filters.search:
         term = filters.search.strip().lstrip("#")
-        qs = qs.filter(Q(pk=int(term)) if term.isdigit() else
-                       Q(title__icontains=term) | Q(description__icontains=term)
-                       | Q(address__icontains=term))
+        qs = qs.filter(
+            Q(pk=int(term))
+            if term.isdigit()
+            else Q(title__icontains=term)
+            | Q(description__icontains=term)
+            | Q(address__icontains=term)
+        )
     return qs.order_by("due_at", "-pk") if filters.overdue else qs.order_by("-pk")
 
 

@@ -43,8 +43,13 @@ THUMBNAIL_SIDE = 320
 
 # Which status a staff member may move a report to, from each status.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    Status.SUBMITTED: (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.FIXED, Status.CLOSED,
-                       Status.REJECTED),
+    Status.SUBMITTED: (
+        Status.ACKNOWLEDGED,
+        Status.IN_PROGRESS,
+        Status.FIXED,
+        Status.CLOSED,
+        Status.REJECTED,
+    ),
     Status.ACKNOWLEDGED: (Status.IN_PROGRESS, Status.FIXED, Status.CLOSED, Status.REJECTED),
     Status.IN_PROGRESS: (Status.ACKNOWLEDGED, Status.FIXED, Status.CLOSED, Status.REJECTED),
     Status.FIXED: (Status.CLOSED, Status.IN_PROGRESS),
@@ -63,8 +68,10 @@ def _rate_limit(key: str, *, limit: int, seconds: int) -> None:
         cache.set(key, 1, seconds)
         count = 1
     if count > limit:
-        raise ValidationError(_("You have sent too many reports recently. Please try again later."),
-                              code="rate_limited")
+        raise ValidationError(
+            _("You have sent too many reports recently. Please try again later."),
+            code="rate_limited",
+        )
 
 
 def _touch(report: IssueReport, *fields: str) -> None:
@@ -72,12 +79,28 @@ def _touch(report: IssueReport, *fields: str) -> None:
     report.save(update_fields=[*fields, "updated_at"])
 
 
-def _event(report: IssueReport, kind: str, *, actor: User | None = None, public: bool = True,
-           public_note: str = "", internal_note: str = "", from_status: str = "",
-           to_status: str = "", notify: bool = True, **data) -> ReportEvent:
+def _event(
+    report: IssueReport,
+    kind: str,
+    *,
+    actor: User | None = None,
+    public: bool = True,
+    public_note: str = "",
+    internal_note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    notify: bool = True,
+    **data,
+) -> ReportEvent:
     event = ReportEvent.objects.create(
-        report=report, kind=kind, actor=actor, is_public=public, public_note=public_note.strip(),
-        internal_note=internal_note.strip(), from_status=from_status, to_status=to_status,
+        report=report,
+        kind=kind,
+        actor=actor,
+        is_public=public,
+        public_note=public_note.strip(),
+        internal_note=internal_note.strip(),
+        from_status=from_status,
+        to_status=to_status,
         data=data,
     )
     if public and notify:
@@ -108,8 +131,16 @@ def answers_clean(*, category: Category, raw: Mapping[str, object]) -> dict:
     errors: dict[str, str] = {}
     for question in category.questions.all():
         value = raw.get(question.code)
-        values = [str(v).strip() for v in (value if isinstance(value, list | tuple) else
-                                            [value] if value not in (None, "") else [])]
+        values = [
+            str(v).strip()
+            for v in (
+                value
+                if isinstance(value, list | tuple)
+                else [value]
+                if value not in (None, "")
+                else []
+            )
+        ]
         values = [v for v in values if v]
         if not values:
             if question.required:
@@ -132,8 +163,9 @@ def answers_clean(*, category: Category, raw: Mapping[str, object]) -> dict:
             if parsed is None:
                 errors[question.code] = _("Enter a date (YYYY-MM-DD).")
                 continue
-            answers[question.code] = (parsed.date() if hasattr(parsed, "date") else
-                                      parsed).isoformat()
+            answers[question.code] = (
+                parsed.date() if hasattr(parsed, "date") else parsed
+            ).isoformat()
         elif question.kind == Question.Kind.SINGLE:
             if values[0] not in keys or len(values) > 1:
                 errors[question.code] = _("Choose one of the options.")
@@ -156,8 +188,9 @@ def _check_point(latitude: float | None, longitude: float | None, address: str) 
     if (latitude is None) != (longitude is None):
         raise ValidationError(_("Give both the latitude and the longitude."), code="bad_point")
     if latitude is None and not address.strip():
-        raise ValidationError(_("Place the problem on the map or type its address."),
-                              code="no_location")
+        raise ValidationError(
+            _("Place the problem on the map or type its address."), code="no_location"
+        )
     if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValidationError(_("This position is not on Earth."), code="bad_point")
 
@@ -176,9 +209,11 @@ def neighbourhood_for(latitude: float | None, longitude: float | None):
 def _clean_photos(uploads: Sequence[UploadedFile], *, already: int = 0) -> list:
     if already + len(uploads) > MAX_PHOTOS:
         raise ValidationError(
-            _("You can attach up to %(count)s photos.") % {"count": MAX_PHOTOS}, code="too_many")
-    return [clean_image(u, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG", "PNG", "WEBP"))
-            for u in uploads]
+            _("You can attach up to %(count)s photos.") % {"count": MAX_PHOTOS}, code="too_many"
+        )
+    return [
+        clean_image(u, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG", "PNG", "WEBP")) for u in uploads
+    ]
 
 
 def _thumbnail(clean) -> bytes:
@@ -199,8 +234,13 @@ def _store_photo(report: IssueReport, clean, *, by: User | None) -> ReportPhoto:
     name = storage.save(new_name(clean.extension), ContentFile(clean.content))
     thumb = storage.save(new_name(clean.extension, thumbnail=True), ContentFile(_thumbnail(clean)))
     return ReportPhoto.objects.create(
-        report=report, file=name, thumbnail=thumb, content_type=clean.content_type,
-        width=clean.width or 0, height=clean.height or 0, uploaded_by=by,
+        report=report,
+        file=name,
+        thumbnail=thumb,
+        content_type=clean.content_type,
+        width=clean.width or 0,
+        height=clean.height or 0,
+        uploaded_by=by,
     )
 
 
@@ -240,21 +280,39 @@ def issue_report_create(
     cleaned_answers = answers_clean(category=category, raw=answers or {})
     cleaned_photos = _clean_photos(photos)
     if reporter is not None:
-        _rate_limit(f"civic:reports:user:{reporter.pk}",
-                    limit=getattr(settings, "CIVIC_REPORTS_PER_HOUR", 10), seconds=3600)
+        _rate_limit(
+            f"civic:reports:user:{reporter.pk}",
+            limit=getattr(settings, "CIVIC_REPORTS_PER_HOUR", 10),
+            seconds=3600,
+        )
     elif api_key is not None:
-        _rate_limit(f"civic:reports:key:{api_key.pk}",
-                    limit=getattr(settings, "CIVIC_OPEN311_POSTS_PER_HOUR", 600), seconds=3600)
+        _rate_limit(
+            f"civic:reports:key:{api_key.pk}",
+            limit=getattr(settings, "CIVIC_OPEN311_POSTS_PER_HOUR", 600),
+            seconds=3600,
+        )
 
     now = timezone.now()
     report = IssueReport.objects.create(
-        category=category, reporter=reporter, title=(title.strip() or description)[:120],
-        description=description, latitude=latitude, longitude=longitude,
-        address=address.strip()[:255], neighbourhood=neighbourhood_for(latitude, longitude),
-        answers=cleaned_answers, show_name=show_name and reporter is not None, source=source,
-        api_key=api_key, contact_name=contact_name[:150], contact_email=contact_email,
-        contact_phone=contact_phone[:30], external_media_url=external_media_url[:500],
-        due_at=now + timedelta(days=category.response_days), created_at=now, updated_at=now,
+        category=category,
+        reporter=reporter,
+        title=(title.strip() or description)[:120],
+        description=description,
+        latitude=latitude,
+        longitude=longitude,
+        address=address.strip()[:255],
+        neighbourhood=neighbourhood_for(latitude, longitude),
+        answers=cleaned_answers,
+        show_name=show_name and reporter is not None,
+        source=source,
+        api_key=api_key,
+        contact_name=contact_name[:150],
+        contact_email=contact_email,
+        contact_phone=contact_phone[:30],
+        external_media_url=external_media_url[:500],
+        due_at=now + timedelta(days=category.response_days),
+        created_at=now,
+        updated_at=now,
         status_changed_at=now,
     )
     for clean in cleaned_photos:
@@ -263,8 +321,9 @@ def issue_report_create(
         ReportFollower.objects.create(report=report, user=reporter)
     elif contact_email:
         ReportFollower.objects.create(report=report, email=contact_email.lower())
-    _event(report, ReportEvent.Kind.CREATED, actor=reporter, to_status=Status.SUBMITTED,
-           notify=False)
+    _event(
+        report, ReportEvent.Kind.CREATED, actor=reporter, to_status=Status.SUBMITTED, notify=False
+    )
     return report
 
 
@@ -273,8 +332,15 @@ def _require_staff(actor: User, report: IssueReport) -> None:
         raise PermissionDenied(_("You cannot act on reports of this category."))
 
 
-def _set_status(report: IssueReport, *, actor: User | None, status: str, public_note: str,
-                kind: str = ReportEvent.Kind.STATUS, **data) -> ReportEvent:
+def _set_status(
+    report: IssueReport,
+    *,
+    actor: User | None,
+    status: str,
+    public_note: str,
+    kind: str = ReportEvent.Kind.STATUS,
+    **data,
+) -> ReportEvent:
     previous = report.status
     report.status = status
     report.status_changed_at = timezone.now()
@@ -282,13 +348,26 @@ def _set_status(report: IssueReport, *, actor: User | None, status: str, public_
         # Back in the queue: a new deadline from now.
         report.due_at = timezone.now() + timedelta(days=report.category.response_days)
     _touch(report, "status", "status_changed_at", "due_at", "rejection_reason", "duplicate_of")
-    return _event(report, kind, actor=actor, public_note=public_note, from_status=previous,
-                  to_status=status, **data)
+    return _event(
+        report,
+        kind,
+        actor=actor,
+        public_note=public_note,
+        from_status=previous,
+        to_status=status,
+        **data,
+    )
 
 
 @transaction.atomic
-def report_status_change(*, report: IssueReport, actor: User, status: str, public_note: str = "",
-                         rejection_reason: str = "") -> ReportEvent:
+def report_status_change(
+    *,
+    report: IssueReport,
+    actor: User,
+    status: str,
+    public_note: str = "",
+    rejection_reason: str = "",
+) -> ReportEvent:
     """A staff member moves a report along the workflow, optionally with a public note."""
     _require_staff(actor, report)
     report = IssueReport.objects.select_for_update().select_related("category").get(pk=report.pk)
@@ -297,8 +376,12 @@ def report_status_change(*, report: IssueReport, actor: User, status: str, publi
     if status not in TRANSITIONS.get(report.status, ()):
         raise ValidationError(
             _("A report that is “%(current)s” cannot become “%(new)s”.")
-            % {"current": Status(report.status).label, "new": Status(status).label
-               if status in Status.values else status}, code="bad_transition")
+            % {
+                "current": Status(report.status).label,
+                "new": Status(status).label if status in Status.values else status,
+            },
+            code="bad_transition",
+        )
     if status == Status.REJECTED:
         if not rejection_reason.strip():
             raise ValidationError({"rejection_reason": _("Give the reason for rejecting it.")})
@@ -310,27 +393,44 @@ def report_status_change(*, report: IssueReport, actor: User, status: str, publi
 
 
 @transaction.atomic
-def report_note_add(*, report: IssueReport, actor: User, public_note: str = "",
-                    internal_note: str = "") -> ReportEvent:
+def report_note_add(
+    *, report: IssueReport, actor: User, public_note: str = "", internal_note: str = ""
+) -> ReportEvent:
     _require_staff(actor, report)
     if not public_note.strip() and not internal_note.strip():
         raise ValidationError(_("Write a note."))
     _touch(report)
-    return _event(report, ReportEvent.Kind.NOTE, actor=actor, public_note=public_note,
-                  internal_note=internal_note, public=bool(public_note.strip()))
+    return _event(
+        report,
+        ReportEvent.Kind.NOTE,
+        actor=actor,
+        public_note=public_note,
+        internal_note=internal_note,
+        public=bool(public_note.strip()),
+    )
 
 
-def reports_bulk_status_change(*, reports: Sequence[IssueReport], actor: User, status: str,
-                               public_note: str = "", rejection_reason: str = ""
-                               ) -> tuple[list[int], dict[int, str]]:
+def reports_bulk_status_change(
+    *,
+    reports: Sequence[IssueReport],
+    actor: User,
+    status: str,
+    public_note: str = "",
+    rejection_reason: str = "",
+) -> tuple[list[int], dict[int, str]]:
     """Each report changed in its own transaction; returns the ids changed and an error message
     for each report that was not."""
     changed: list[int] = []
     errors: dict[int, str] = {}
     for report in reports:
         try:
-            report_status_change(report=report, actor=actor, status=status,
-                                 public_note=public_note, rejection_reason=rejection_reason)
+            report_status_change(
+                report=report,
+                actor=actor,
+                status=status,
+                public_note=public_note,
+                rejection_reason=rejection_reason,
+            )
         except (ValidationError, PermissionDenied) as error:
             errors[report.pk] = "; ".join(getattr(error, "messages", [str(error)]))
         else:
@@ -342,18 +442,27 @@ def reports_bulk_status_change(*, reports: Sequence[IssueReport], actor: User, s
 def report_assign(*, report: IssueReport, actor: User, assignee: User | None) -> IssueReport:
     _require_staff(actor, report)
     if assignee is not None and not policy.may_act_on(assignee, report):
-        raise ValidationError(_("%(name)s does not handle this category.")
-                              % {"name": assignee.full_name or assignee.email}, code="bad_assignee")
+        raise ValidationError(
+            _("%(name)s does not handle this category.")
+            % {"name": assignee.full_name or assignee.email},
+            code="bad_assignee",
+        )
     report.assignee = assignee
     _touch(report, "assignee")
-    _event(report, ReportEvent.Kind.ASSIGNED, actor=actor, public=False,
-           assignee=assignee.pk if assignee else None)
+    _event(
+        report,
+        ReportEvent.Kind.ASSIGNED,
+        actor=actor,
+        public=False,
+        assignee=assignee.pk if assignee else None,
+    )
     return report
 
 
 @transaction.atomic
-def report_mark_duplicate(*, report: IssueReport, original: IssueReport, actor: User,
-                          public_note: str = "") -> IssueReport:
+def report_mark_duplicate(
+    *, report: IssueReport, original: IssueReport, actor: User, public_note: str = ""
+) -> IssueReport:
     """Merge `report` into `original`: its followers and photos move to the original, it becomes
     a duplicate linking there. Returns the original."""
     _require_staff(actor, report)
@@ -367,21 +476,34 @@ def report_mark_duplicate(*, report: IssueReport, original: IssueReport, actor: 
     report = IssueReport.objects.select_for_update().select_related("category").get(pk=report.pk)
     report.duplicate_of = original
     # The duplicate's followers hear about the merge before they move to the original.
-    _set_status(report, actor=actor, status=Status.DUPLICATE,
-                public_note=public_note, kind=ReportEvent.Kind.DUPLICATE, original=original.pk)
+    _set_status(
+        report,
+        actor=actor,
+        status=Status.DUPLICATE,
+        public_note=public_note,
+        kind=ReportEvent.Kind.DUPLICATE,
+        original=original.pk,
+    )
     existing_users = set(original.followers.exclude(user=None).values_list("user_id", flat=True))
     existing_emails = set(original.followers.filter(user=None).values_list("email", flat=True))
     for follower in report.followers.all():
         if (follower.user_id and follower.user_id in existing_users) or (
-                not follower.user_id and follower.email in existing_emails):
+            not follower.user_id and follower.email in existing_emails
+        ):
             follower.delete()
         else:
             follower.report = original
             follower.save(update_fields=["report"])
     moved_photos = report.photos.update(report=original)
     _touch(original)
-    _event(original, ReportEvent.Kind.MERGED, actor=actor, duplicate=report.pk,
-           photos=moved_photos, notify=False)
+    _event(
+        original,
+        ReportEvent.Kind.MERGED,
+        actor=actor,
+        duplicate=report.pk,
+        photos=moved_photos,
+        notify=False,
+    )
     return original
 
 
@@ -400,8 +522,13 @@ def report_reopen(*, report: IssueReport, user: User, note: str = "") -> ReportE
     report = IssueReport.objects.select_for_update().select_related("category").get(pk=report.pk)
     if report.status not in (Status.FIXED, Status.CLOSED):
         raise ValidationError(_("Only a fixed or closed report can be reopened."), code="not_fixed")
-    return _set_status(report, actor=user, status=Status.IN_PROGRESS, public_note=note,
-                       kind=ReportEvent.Kind.REOPENED)
+    return _set_status(
+        report,
+        actor=user,
+        status=Status.IN_PROGRESS,
+        public_note=note,
+        kind=ReportEvent.Kind.REOPENED,
+    )
 
 
 @transaction.atomic
@@ -410,8 +537,13 @@ def report_confirm_fixed(*, report: IssueReport, user: User) -> ReportEvent:
     report = IssueReport.objects.select_for_update().select_related("category").get(pk=report.pk)
     if report.status != Status.FIXED:
         raise ValidationError(_("This report is not marked as fixed."), code="not_fixed")
-    return _set_status(report, actor=user, status=Status.CLOSED, public_note="",
-                       kind=ReportEvent.Kind.CONFIRMED_FIXED)
+    return _set_status(
+        report,
+        actor=user,
+        status=Status.CLOSED,
+        public_note="",
+        kind=ReportEvent.Kind.CONFIRMED_FIXED,
+    )
 
 
 # --- following ---------------------------------------------------------------------------------
@@ -436,8 +568,9 @@ def report_unfollow(*, report: IssueReport, user: User) -> None:
 def follower_unsubscribe(*, token: str) -> IssueReport | None:
     """One-click unsubscribe from an email link; returns the report, or None for an unknown or
     already used token."""
-    follower = ReportFollower.objects.select_related("report").filter(
-        unsubscribe_token=token).first()
+    follower = (
+        ReportFollower.objects.select_related("report").filter(unsubscribe_token=token).first()
+    )
     if follower is None:
         return None
     report = follower.report
@@ -473,8 +606,14 @@ def report_photo_hide(*, photo: ReportPhoto, actor: User, reason: str) -> Report
     photo.thumbnail = move(photo.thumbnail, source=public_storage(), target=private_storage())
     photo.is_hidden, photo.hidden_reason = True, reason.strip()
     photo.save(update_fields=["file", "thumbnail", "is_hidden", "hidden_reason"])
-    event = _event(photo.report, ReportEvent.Kind.PHOTO_HIDDEN, actor=actor, public=False,
-                   internal_note=reason, photo=photo.pk)
+    event = _event(
+        photo.report,
+        ReportEvent.Kind.PHOTO_HIDDEN,
+        actor=actor,
+        public=False,
+        internal_note=reason,
+        photo=photo.pk,
+    )
     _moderation_notice(event)
     return photo
 
@@ -500,8 +639,9 @@ def report_text_hide(*, report: IssueReport, actor: User, reason: str) -> IssueR
         raise ValidationError({"reason": _("Give the reason for hiding it.")})
     report.text_hidden, report.text_hidden_reason = True, reason.strip()[:300]
     _touch(report, "text_hidden", "text_hidden_reason")
-    event = _event(report, ReportEvent.Kind.TEXT_HIDDEN, actor=actor, public=False,
-                   internal_note=reason)
+    event = _event(
+        report, ReportEvent.Kind.TEXT_HIDDEN, actor=actor, public=False, internal_note=reason
+    )
     _moderation_notice(event)
     return report
 
@@ -522,8 +662,19 @@ def _require_manager(actor: User) -> None:
         raise PermissionDenied(_("Only council administrators can do this."))
 
 
-CATEGORY_FIELDS = ("code", "name_fr", "name_en", "description_fr", "description_en", "group",
-                   "team", "response_days", "is_active", "keywords", "order")
+CATEGORY_FIELDS = (
+    "code",
+    "name_fr",
+    "name_en",
+    "description_fr",
+    "description_en",
+    "group",
+    "team",
+    "response_days",
+    "is_active",
+    "keywords",
+    "order",
+)
 
 
 @transaction.atomic
@@ -539,13 +690,23 @@ def category_save(*, actor: User, category: Category | None = None, **fields) ->
     return category
 
 
-QUESTION_FIELDS = ("code", "label_fr", "label_en", "help_fr", "help_en", "kind", "required",
-                   "choices", "order")
+QUESTION_FIELDS = (
+    "code",
+    "label_fr",
+    "label_en",
+    "help_fr",
+    "help_en",
+    "kind",
+    "required",
+    "choices",
+    "order",
+)
 
 
 @transaction.atomic
-def question_save(*, actor: User, category: Category, question: Question | None = None,
-                  **fields) -> Question:
+def question_save(
+    *, actor: User, category: Category, question: Question | None = None, **fields
+) -> Question:
     _require_manager(actor)
     question = question or Question(category=category)
     for name, value in fields.items():
@@ -566,8 +727,7 @@ def question_delete(*, actor: User, question: Question) -> None:
 
 
 @transaction.atomic
-def team_save(*, actor: User, name: str, members: Sequence[User], team: Team | None = None
-              ) -> Team:
+def team_save(*, actor: User, name: str, members: Sequence[User], team: Team | None = None) -> Team:
     _require_manager(actor)
     team = team or Team()
     team.name = name.strip()
@@ -590,8 +750,9 @@ def api_key_create(*, name: str, created_by: User | None = None) -> tuple[Open31
     if not name.strip():
         raise ValidationError({"name": _("Name the application.")})
     raw = secrets.token_urlsafe(32)
-    key = Open311ApiKey.objects.create(name=name.strip()[:120], prefix=raw[:8],
-                                       key_hash=_hash_key(raw), created_by=created_by)
+    key = Open311ApiKey.objects.create(
+        name=name.strip()[:120], prefix=raw[:8], key_hash=_hash_key(raw), created_by=created_by
+    )
     return key, raw
 
 
@@ -633,14 +794,15 @@ def report_notifications_send(*, event_id: int) -> int:
     """Send the not-yet-sent follower emails of one event; returns how many were sent."""
     from . import emails
 
-    pending = (ReportNotification.objects.filter(event_id=event_id, sent_at=None)
-               .select_related("event__report__category", "event__report__reporter",
-                               "follower__user"))
+    pending = ReportNotification.objects.filter(event_id=event_id, sent_at=None).select_related(
+        "event__report__category", "event__report__reporter", "follower__user"
+    )
     sent = 0
     for notification in pending:
         # Claim the row first: a concurrent run of the same task skips it.
         claimed = ReportNotification.objects.filter(pk=notification.pk, sent_at=None).update(
-            sent_at=timezone.now())
+            sent_at=timezone.now()
+        )
         if not claimed:
             continue
         try:
@@ -655,8 +817,10 @@ def report_notifications_send(*, event_id: int) -> int:
 def moderation_notice_send(*, event_id: int) -> None:
     from . import emails
 
-    event = ReportEvent.objects.select_related("report__reporter", "report__category").filter(
-        pk=event_id).first()
+    event = (
+        ReportEvent.objects.select_related("report__reporter", "report__category")
+        .filter(pk=event_id)
+        .first()
+    )
     if event is not None and event.report.reporter_id and event.report.reporter.is_active:
         emails.moderation_notice(event)
-

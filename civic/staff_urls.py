@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import photos, staff_views as v
+from . import photos
+from . import staff_views as v
 
 app_name = "civic_staff"
 
@@ -17,8 +18,11 @@ urlpatterns = [
     path("civic/reports/<int:pk>/merge/", v.report_merge, name="report_merge"),
     path("civic/reports/<int:pk>/text/", v.report_hide_text, name="report_hide_text"),
     path("civic/photos/<int:pk>/hide/", v.photo_hide, name="photo_hide"),
-    path("civic/photos/<int:pk>/<str:size>/", v.triage_required(photos.hidden_photo),
-         name="hidden_photo"),
+    path(
+        "civic/photos/<int:pk>/<str:size>/",
+        v.triage_required(photos.hidden_photo),
+        name="hidden_photo",
+    ),
     path("civic/categories/", v.categories, name="categories"),
     path("civic/categories/<int:pk>/", v.category, name="category"),
     path("civic/questions/<int:pk>/delete/", v.question_delete, name="question_delete"),

@@ -41,8 +41,7 @@ def _filters(request: HttpRequest) -> selectors.TriageFilters:
     return selectors.TriageFilters(
         status=get.get("status", "open"),
         category=int(get["category"]) if get.get("category", "").isdigit() else None,
-        neighbourhood=int(get["neighbourhood"]) if get.get("neighbourhood", "").isdigit()
-        else None,
+        neighbourhood=int(get["neighbourhood"]) if get.get("neighbourhood", "").isdigit() else None,
         overdue=get.get("overdue") == "1",
         assignee=get.get("assignee", ""),
         search=get.get("q", "")[:100],
@@ -55,8 +54,12 @@ def _filter_choices(user) -> dict:
     categories = selectors.categories_all()
     if not policy.sees_all_reports(user):
         categories = categories.filter(pk__in=policy.team_category_ids(user))
-    return {"categories": categories, "neighbourhoods": Neighbourhood.objects.all(),
-            "statuses": Status.choices, "assignees": selectors.assignable_staff()}
+    return {
+        "categories": categories,
+        "neighbourhoods": Neighbourhood.objects.all(),
+        "statuses": Status.choices,
+        "assignees": selectors.assignable_staff(),
+    }
 
 
 @triage_required
@@ -64,45 +67,85 @@ def triage(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     qs = selectors.reports_triage(request.user, filters)
     page = max(int(request.GET["page"]), 1) if request.GET.get("page", "").isdigit() else 1
-    rows = list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "civic/staff/triage.html", {
-        "reports": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
-        "filters": filters, "query": query.urlencode(), "status_form": StatusForm(),
-        **_filter_choices(request.user),
-    })
+    return render(
+        request,
+        "civic/staff/triage.html",
+        {
+            "reports": rows[:PAGE_SIZE],
+            "has_next": len(rows) > PAGE_SIZE,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "status_form": StatusForm(),
+            **_filter_choices(request.user),
+        },
+    )
 
 
 @triage_required
 def triage_map(request: HttpRequest) -> HttpResponse:
     query = request.GET.urlencode()
-    return render(request, "civic/staff/triage_map.html", {
-        "filters": _filters(request), **_filter_choices(request.user), **map_context(),
-        "geojson_url": reverse("civic_staff:queue_geojson") + (f"?{query}" if query else ""),
-    })
+    return render(
+        request,
+        "civic/staff/triage_map.html",
+        {
+            "filters": _filters(request),
+            **_filter_choices(request.user),
+            **map_context(),
+            "geojson_url": reverse("civic_staff:queue_geojson") + (f"?{query}" if query else ""),
+        },
+    )
 
 
 @triage_required
 def queue_geojson(request: HttpRequest) -> JsonResponse:
     from .views import _bbox
 
-    qs = selectors.reports_in_bbox(selectors.reports_triage(request.user, _filters(request)),
-                                   _bbox(request.GET.get("bbox", "")))
-    features = [{
-        "type": "Feature", "id": r.pk,
-        "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
-        "properties": {"id": r.pk, "title": r.title, "category": r.category.name,
-                       "status": r.status, "status_label": r.get_status_display(),
-                       "open": r.is_open, "overdue": r.is_overdue,
-                       "url": reverse("civic_staff:report", args=[r.pk])},
-    } for r in qs[:1000]]
+    qs = selectors.reports_in_bbox(
+        selectors.reports_triage(request.user, _filters(request)),
+        _bbox(request.GET.get("bbox", "")),
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": r.pk,
+            "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
+            "properties": {
+                "id": r.pk,
+                "title": r.title,
+                "category": r.category.name,
+                "status": r.status,
+                "status_label": r.get_status_display(),
+                "open": r.is_open,
+                "overdue": r.is_overdue,
+                "url": reverse("civic_staff:report", args=[r.pk]),
+            },
+        }
+        for r in qs[:1000]
+    ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-CSV_HEADER = ["id", "created_at", "category", "status", "overdue", "due_at", "assignee",
-              "neighbourhood", "title", "description", "address", "latitude", "longitude",
-              "source", "url"]
+CSV_HEADER = [
+    "id",
+    "created_at",
+    "category",
+    "status",
+    "overdue",
+    "due_at",
+    "assignee",
+    "neighbourhood",
+    "title",
+    "description",
+    "address",
+    "latitude",
+    "longitude",
+    "source",
+    "url",
+]
 
 
 class _Echo:
@@ -125,13 +168,28 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     def rows():
         yield writer.writerow(CSV_HEADER)
         for r in qs.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_safe(v) for v in (
-                r.pk, r.created_at.isoformat(timespec="seconds"), r.category.name,
-                r.get_status_display(), "yes" if r.is_overdue else "",
-                r.due_at.isoformat(timespec="seconds") if r.due_at else "",
-                r.assignee.full_name if r.assignee else "",
-                r.neighbourhood.name if r.neighbourhood else "", r.title, r.description,
-                r.address, r.latitude, r.longitude, r.source, base + r.get_absolute_url())])
+            yield writer.writerow(
+                [
+                    _csv_safe(v)
+                    for v in (
+                        r.pk,
+                        r.created_at.isoformat(timespec="seconds"),
+                        r.category.name,
+                        r.get_status_display(),
+                        "yes" if r.is_overdue else "",
+                        r.due_at.isoformat(timespec="seconds") if r.due_at else "",
+                        r.assignee.full_name if r.assignee else "",
+                        r.neighbourhood.name if r.neighbourhood else "",
+                        r.title,
+                        r.description,
+                        r.address,
+                        r.latitude,
+                        r.longitude,
+                        r.source,
+                        base + r.get_absolute_url(),
+                    )
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -149,9 +207,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
         return redirect(request.POST.get("next") or "civic_staff:triage")
     reports = list(selectors.reports_for_staff(request.user).filter(pk__in=ids))
     changed, errors = services.reports_bulk_status_change(
-        reports=reports, actor=request.user, status=form.cleaned_data["status"],
+        reports=reports,
+        actor=request.user,
+        status=form.cleaned_data["status"],
         public_note=form.cleaned_data["public_note"],
-        rejection_reason=form.cleaned_data["rejection_reason"])
+        rejection_reason=form.cleaned_data["rejection_reason"],
+    )
     if changed:
         messages.success(request, _("%(count)s reports updated.") % {"count": len(changed)})
     for pk, message in errors.items():
@@ -174,18 +235,31 @@ def _staff_report(request: HttpRequest, pk: int) -> IssueReport:
 @triage_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     report = _staff_report(request, pk)
-    return render(request, "civic/staff/report.html", {
-        "report": report, "history": selectors.report_history(report),
-        "photos": report.photos.all(), "status_form": StatusForm(),
-        "note_form": NoteForm(), "merge_form": MergeForm(), "hide_form": HideForm(),
-        "assignees": selectors.assignable_staff(report),
-        "transitions": services.TRANSITIONS.get(report.status, ()),
-        "may_moderate": policy.may_moderate(request.user),
-        "nearby": selectors.reports_nearby(category=report.category, latitude=report.latitude,
-                                           longitude=report.longitude, radius_m=100)
-        if report.latitude is not None else [],
-        **map_context(),
-    })
+    return render(
+        request,
+        "civic/staff/report.html",
+        {
+            "report": report,
+            "history": selectors.report_history(report),
+            "photos": report.photos.all(),
+            "status_form": StatusForm(),
+            "note_form": NoteForm(),
+            "merge_form": MergeForm(),
+            "hide_form": HideForm(),
+            "assignees": selectors.assignable_staff(report),
+            "transitions": services.TRANSITIONS.get(report.status, ()),
+            "may_moderate": policy.may_moderate(request.user),
+            "nearby": selectors.reports_nearby(
+                category=report.category,
+                latitude=report.latitude,
+                longitude=report.longitude,
+                radius_m=100,
+            )
+            if report.latitude is not None
+            else [],
+            **map_context(),
+        },
+    )
 
 
 def _act(request: HttpRequest, pk: int, action) -> HttpResponse:
@@ -220,9 +294,12 @@ def report_note(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(report):
         form.is_valid()
-        services.report_note_add(report=report, actor=request.user,
-                                 public_note=form.cleaned_data.get("public_note", ""),
-                                 internal_note=form.cleaned_data.get("internal_note", ""))
+        services.report_note_add(
+            report=report,
+            actor=request.user,
+            public_note=form.cleaned_data.get("public_note", ""),
+            internal_note=form.cleaned_data.get("internal_note", ""),
+        )
         return _("Note added.")
 
     return _act(request, pk, action)
@@ -255,12 +332,19 @@ def report_merge(request: HttpRequest, pk: int) -> HttpResponse:
     def action(report):
         if not form.is_valid():
             raise ValidationError(_("Give the number of the original report."))
-        original = selectors.reports_for_staff(request.user).filter(
-            pk=form.cleaned_data["original"]).first()
+        original = (
+            selectors.reports_for_staff(request.user)
+            .filter(pk=form.cleaned_data["original"])
+            .first()
+        )
         if original is None:
             raise ValidationError(_("There is no report with this number in your categories."))
-        services.report_mark_duplicate(report=report, original=original, actor=request.user,
-                                       public_note=form.cleaned_data["public_note"])
+        services.report_mark_duplicate(
+            report=report,
+            original=original,
+            actor=request.user,
+            public_note=form.cleaned_data["public_note"],
+        )
         return _("Merged into #%(id)s.") % {"id": original.pk}
 
     return _act(request, pk, action)
@@ -273,8 +357,9 @@ def report_hide_text(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("show") == "1":
             services.report_text_unhide(report=report, actor=request.user)
             return _("The text is public again.")
-        services.report_text_hide(report=report, actor=request.user,
-                                  reason=request.POST.get("reason", ""))
+        services.report_text_hide(
+            report=report, actor=request.user, reason=request.POST.get("reason", "")
+        )
         return _("The text is hidden; the reporter has been told.")
 
     return _act(request, pk, action)
@@ -289,8 +374,9 @@ def photo_hide(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("show") == "1":
             services.report_photo_unhide(photo=photo, actor=request.user)
             return _("The photo is public again.")
-        services.report_photo_hide(photo=photo, actor=request.user,
-                                   reason=request.POST.get("reason", ""))
+        services.report_photo_hide(
+            photo=photo, actor=request.user, reason=request.POST.get("reason", "")
+        )
         return _("The photo is hidden; the reporter has been told.")
 
     return _act(request, photo.report_id, action)
@@ -310,8 +396,11 @@ def categories(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Category created."))
             return redirect("civic_staff:category", pk=category.pk)
-    return render(request, "civic/staff/categories.html", {
-        "categories": selectors.categories_all(), "form": form})
+    return render(
+        request,
+        "civic/staff/categories.html",
+        {"categories": selectors.categories_all(), "form": form},
+    )
 
 
 @admin_required
@@ -337,9 +426,16 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Question added."))
                 return redirect("civic_staff:category", pk=pk)
-    return render(request, "civic/staff/category.html", {
-        "category": category, "form": form, "question_form": question_form,
-        "questions": category.questions.all()})
+    return render(
+        request,
+        "civic/staff/category.html",
+        {
+            "category": category,
+            "form": form,
+            "question_form": question_form,
+            "questions": category.questions.all(),
+        },
+    )
 
 
 @admin_required
@@ -368,15 +464,22 @@ def teams(request: HttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None, staff=_staff_people(), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_save(actor=request.user, team=team, name=form.cleaned_data["name"],
-                               members=list(form.cleaned_data["members"]))
+            services.team_save(
+                actor=request.user,
+                team=team,
+                name=form.cleaned_data["name"],
+                members=list(form.cleaned_data["members"]),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Team saved."))
             return redirect("civic_staff:teams")
-    return render(request, "civic/staff/teams.html", {
-        "teams": selectors.teams(), "form": form, "editing": team})
+    return render(
+        request,
+        "civic/staff/teams.html",
+        {"teams": selectors.teams(), "form": form, "editing": team},
+    )
 
 
 @admin_required
@@ -384,12 +487,20 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _key, new_key = services.api_key_create(name=form.cleaned_data["name"],
-                                                created_by=request.user)
+        _key, new_key = services.api_key_create(
+            name=form.cleaned_data["name"], created_by=request.user
+        )
         form = ApiKeyForm()
-    response = render(request, "civic/staff/api_keys.html", {
-        "keys": selectors.api_keys(), "form": form, "new_key": new_key,
-        "endpoint": request.build_absolute_uri(reverse("civic:open311_root"))})
+    response = render(
+        request,
+        "civic/staff/api_keys.html",
+        {
+            "keys": selectors.api_keys(),
+            "form": form,
+            "new_key": new_key,
+            "endpoint": request.build_absolute_uri(reverse("civic:open311_root")),
+        },
+    )
     response["Cache-Control"] = "no-store"  # the page shows a secret once
     return response
 
@@ -406,8 +517,14 @@ def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 def map_settings(request: HttpRequest) -> HttpResponse:
     current = MapSettings.current()
-    form = MapSettingsForm(request.POST or None, initial={
-        "latitude": current.latitude, "longitude": current.longitude, "zoom": current.zoom})
+    form = MapSettingsForm(
+        request.POST or None,
+        initial={
+            "latitude": current.latitude,
+            "longitude": current.longitude,
+            "zoom": current.zoom,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         services.map_settings_save(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Map settings saved."))

@@ -27,29 +27,40 @@ def _int(value: str | None) -> int | None:
 def map_config() -> dict:
     """What the map widget needs: where to open, and the tile server (empty: no tiles)."""
     current = MapSettings.current()
-    return {"lat": current.latitude, "lon": current.longitude, "zoom": current.zoom,
-            "tiles": getattr(settings, "COMMUNE_MAP_TILE_URL", ""),
-            "attribution": getattr(settings, "COMMUNE_MAP_ATTRIBUTION", "")}
+    return {
+        "lat": current.latitude,
+        "lon": current.longitude,
+        "zoom": current.zoom,
+        "tiles": getattr(settings, "COMMUNE_MAP_TILE_URL", ""),
+        "attribution": getattr(settings, "COMMUNE_MAP_ATTRIBUTION", ""),
+    }
 
 
 def map_context() -> dict:
-    return {"map_config": map_config(), "map_strings": {
-        "placed": _("Point placed"), "nearby": _("Already reported nearby"),
-        "nearby_help": _("Is it one of these? Follow it instead of sending a new report."),
-        "follow": _("Follow this one instead"),
-    }}
+    return {
+        "map_config": map_config(),
+        "map_strings": {
+            "placed": _("Point placed"),
+            "nearby": _("Already reported nearby"),
+            "nearby_help": _("Is it one of these? Follow it instead of sending a new report."),
+            "follow": _("Follow this one instead"),
+        },
+    }
 
 
 def _filter_context(request: HttpRequest) -> tuple[selectors.PublicFilters, dict]:
     from community.models import Neighbourhood
 
     filters = selectors.PublicFilters(
-        status=request.GET.get("status", ""), category=_int(request.GET.get("category")),
+        status=request.GET.get("status", ""),
+        category=_int(request.GET.get("category")),
         neighbourhood=_int(request.GET.get("neighbourhood")),
     )
     return filters, {
-        "filters": filters, "categories": selectors.categories_active(),
-        "neighbourhoods": Neighbourhood.objects.all(), "statuses": Status.choices,
+        "filters": filters,
+        "categories": selectors.categories_active(),
+        "neighbourhoods": Neighbourhood.objects.all(),
+        "statuses": Status.choices,
     }
 
 
@@ -57,23 +68,37 @@ def _filter_context(request: HttpRequest) -> tuple[selectors.PublicFilters, dict
 def report_list(request: HttpRequest) -> HttpResponse:
     filters, context = _filter_context(request)
     reports, next_before = selectors.reports_page(
-        selectors.reports_public_filtered(filters), before=_int(request.GET.get("before")),
-        size=PAGE_SIZE)
+        selectors.reports_public_filtered(filters),
+        before=_int(request.GET.get("before")),
+        size=PAGE_SIZE,
+    )
     query = request.GET.copy()
     query.pop("before", None)
-    return render(request, "civic/report_list.html", {
-        **context, "reports": reports, "next_before": next_before, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "civic/report_list.html",
+        {
+            **context,
+            "reports": reports,
+            "next_before": next_before,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @require_GET
 def report_map(request: HttpRequest) -> HttpResponse:
-    filters, context = _filter_context(request)
+    _filters, context = _filter_context(request)
     query = request.GET.urlencode()
-    return render(request, "civic/report_map.html", {
-        **context, **map_context(),
-        "geojson_url": reverse("civic:reports_geojson") + (f"?{query}" if query else ""),
-    })
+    return render(
+        request,
+        "civic/report_map.html",
+        {
+            **context,
+            **map_context(),
+            "geojson_url": reverse("civic:reports_geojson") + (f"?{query}" if query else ""),
+        },
+    )
 
 
 def _bbox(raw: str) -> tuple[float, float, float, float] | None:
@@ -93,28 +118,44 @@ def reports_geojson(request: HttpRequest) -> JsonResponse:
     at most 2000) keeps a response small however many reports there are."""
     filters, _context = _filter_context(request)
     limit = min(_int(request.GET.get("limit")) or GEOJSON_DEFAULT_LIMIT, GEOJSON_MAX_LIMIT)
-    qs = selectors.reports_in_bbox(selectors.reports_public_filtered(filters),
-                                   _bbox(request.GET.get("bbox", "")))
+    qs = selectors.reports_in_bbox(
+        selectors.reports_public_filtered(filters), _bbox(request.GET.get("bbox", ""))
+    )
     rows = qs.order_by("-pk").values_list(
-        "pk", "title", "text_hidden", "status", "latitude", "longitude", "created_at",
-        "category__name_fr", "category__name_en", "category__code")[:limit]
+        "pk",
+        "title",
+        "text_hidden",
+        "status",
+        "latitude",
+        "longitude",
+        "created_at",
+        "category__name_fr",
+        "category__name_en",
+        "category__code",
+    )[:limit]
     lang_en = (request.LANGUAGE_CODE or "fr").startswith("en")
     features = []
     labels = dict(Status.choices)
     for pk, title, hidden, status, lat, lon, created, name_fr, name_en, code in rows:
         category = (name_en or name_fr) if lang_en else (name_fr or name_en)
-        features.append({
-            "type": "Feature",
-            "id": pk,
-            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": {
-                "id": pk, "title": category if hidden else title, "category": category,
-                "category_code": code, "status": status, "status_label": str(labels[status]),
-                "open": status in ("submitted", "acknowledged", "in_progress"),
-                "created_at": created.isoformat(timespec="seconds"),
-                "url": reverse("civic:report_detail", args=[pk]),
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": pk,
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": {
+                    "id": pk,
+                    "title": category if hidden else title,
+                    "category": category,
+                    "category_code": code,
+                    "status": status,
+                    "status_label": str(labels[status]),
+                    "open": status in ("submitted", "acknowledged", "in_progress"),
+                    "created_at": created.isoformat(timespec="seconds"),
+                    "url": reverse("civic:report_detail", args=[pk]),
+                },
+            }
+        )
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Content-Type"] = "application/geo+json"
     return response
@@ -127,14 +168,18 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except IssueReport.DoesNotExist as error:
         raise Http404 from error
     user = request.user
-    return render(request, "civic/report_detail.html", {
-        "report": report,
-        "timeline": selectors.report_timeline(report),
-        "following": selectors.report_followed_by(report, user),
-        "is_reporter": user.is_authenticated and report.reporter_id == user.pk,
-        "may_act": policy.may_act_on(user, report),
-        **map_context(),
-    })
+    return render(
+        request,
+        "civic/report_detail.html",
+        {
+            "report": report,
+            "timeline": selectors.report_timeline(report),
+            "following": selectors.report_followed_by(report, user),
+            "is_reporter": user.is_authenticated and report.reporter_id == user.pk,
+            "may_act": policy.may_act_on(user, report),
+            **map_context(),
+        },
+    )
 
 
 @login_required
@@ -146,12 +191,20 @@ def report_new(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("category") or request.POST.get("category")
     category = categories.filter(code=code).first() if code else None
     if category is None:
-        return render(request, "civic/report_category.html", {
-            "categories": categories, "lat": request.GET.get("lat", ""),
-            "lon": request.GET.get("lon", "")})
+        return render(
+            request,
+            "civic/report_category.html",
+            {
+                "categories": categories,
+                "lat": request.GET.get("lat", ""),
+                "lon": request.GET.get("lon", ""),
+            },
+        )
 
-    initial = {"latitude": request.GET.get("lat") or None, "longitude": request.GET.get("lon")
-               or None}
+    initial = {
+        "latitude": request.GET.get("lat") or None,
+        "longitude": request.GET.get("lon") or None,
+    }
     form = ReportForm(request.POST or None, category=category, initial=initial)
     nearby: list[IssueReport] = []
     if request.method == "POST" and form.is_valid():
@@ -169,23 +222,41 @@ def report_new(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 report = services.issue_report_create(
-                    reporter=request.user, category=category, title=data["title"],
-                    description=data["description"], latitude=lat, longitude=lon,
-                    address=data.get("address", ""), answers=form.answers(),
-                    photos=request.FILES.getlist("photos"), show_name=data.get("show_name", False),
+                    reporter=request.user,
+                    category=category,
+                    title=data["title"],
+                    description=data["description"],
+                    latitude=lat,
+                    longitude=lon,
+                    address=data.get("address", ""),
+                    answers=form.answers(),
+                    photos=request.FILES.getlist("photos"),
+                    show_name=data.get("show_name", False),
                 )
             except ValidationError as error:
                 _add_errors(form, error)
             except PermissionDenied as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Thank you! Your report has been sent to the "
-                                            "council. You will be emailed at every update."))
+                messages.success(
+                    request,
+                    _(
+                        "Thank you! Your report has been sent to the "
+                        "council. You will be emailed at every update."
+                    ),
+                )
                 return redirect(report)
-    return render(request, "civic/report_form.html", {
-        "form": form, "category": category, "nearby": nearby, **map_context(),
-        "max_photos": services.MAX_PHOTOS,
-    })
+    return render(
+        request,
+        "civic/report_form.html",
+        {
+            "form": form,
+            "category": category,
+            "nearby": nearby,
+            **map_context(),
+            "max_photos": services.MAX_PHOTOS,
+        },
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -210,11 +281,23 @@ def reports_nearby(request: HttpRequest) -> JsonResponse:
     if category is None:
         return JsonResponse({"error": _("Unknown category.")}, status=400)
     rows = selectors.reports_nearby(category=category, latitude=lat, longitude=lon)
-    return JsonResponse({"radius_m": selectors.DUPLICATE_RADIUS_M, "reports": [
-        {"id": r.pk, "title": r.public_title, "status": r.status,
-         "status_label": r.get_status_display(), "distance_m": round(r.distance),
-         "url": r.get_absolute_url(),
-         "follow_url": reverse("civic:report_follow", args=[r.pk])} for r in rows]})
+    return JsonResponse(
+        {
+            "radius_m": selectors.DUPLICATE_RADIUS_M,
+            "reports": [
+                {
+                    "id": r.pk,
+                    "title": r.public_title,
+                    "status": r.status,
+                    "status_label": r.get_status_display(),
+                    "distance_m": round(r.distance),
+                    "url": r.get_absolute_url(),
+                    "follow_url": reverse("civic:report_follow", args=[r.pk]),
+                }
+                for r in rows
+            ],
+        }
+    )
 
 
 @login_required
@@ -240,8 +323,9 @@ def report_unfollow(request: HttpRequest, pk: int) -> HttpResponse:
 def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(IssueReport, pk=pk)
     try:
-        services.report_reopen(report=report, user=request.user,
-                               note=request.POST.get("note", "")[:2000])
+        services.report_reopen(
+            report=report, user=request.user, note=request.POST.get("note", "")[:2000]
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -273,8 +357,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "civic/unsubscribed.html", {"report": report})
     from .models import ReportFollower
 
-    follower = ReportFollower.objects.select_related("report").filter(
-        unsubscribe_token=token).first()
-    return render(request, "civic/unsubscribe.html", {"follower": follower, "token": token},
-                  status=200 if follower else 404)
-
+    follower = (
+        ReportFollower.objects.select_related("report").filter(unsubscribe_token=token).first()
+    )
+    return render(
+        request,
+        "civic/unsubscribe.html",
+        {"follower": follower, "token": token},
+        status=200 if follower else 404,
+    )

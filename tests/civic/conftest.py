@@ -36,8 +36,10 @@ def not_an_image(name: str = "evil.jpg") -> SimpleUploadedFile:
 def offset(lat: float, lon: float, metres_north: float = 0, metres_east: float = 0):
     import math
 
-    return (lat + metres_north / 111_320,
-            lon + metres_east / (111_320 * math.cos(math.radians(lat))))
+    return (
+        lat + metres_north / 111_320,
+        lon + metres_east / (111_320 * math.cos(math.radians(lat))),
+    )
 
 
 @pytest.fixture
@@ -53,24 +55,49 @@ def lighting_team(in_dinan):
 @pytest.fixture
 def pothole(roads_team):
     category = Category.objects.create(
-        code="pothole", name_fr="Nid-de-poule", name_en="Pothole", group="Roads",
-        team=roads_team, response_days=5, description_en="Holes in the road",
-        keywords="road, hole")
-    Question.objects.create(category=category, code="depth", label_fr="Profondeur (cm)",
-                            label_en="Depth (cm)", kind=Question.Kind.NUMBER, required=True,
-                            order=1)
+        code="pothole",
+        name_fr="Nid-de-poule",
+        name_en="Pothole",
+        group="Roads",
+        team=roads_team,
+        response_days=5,
+        description_en="Holes in the road",
+        keywords="road, hole",
+    )
     Question.objects.create(
-        category=category, code="lane", label_fr="Voie", label_en="Lane",
-        kind=Question.Kind.SINGLE, order=2,
-        choices=[{"key": "left", "name_fr": "Gauche", "name_en": "Left"},
-                 {"key": "right", "name_fr": "Droite", "name_en": "Right"}])
+        category=category,
+        code="depth",
+        label_fr="Profondeur (cm)",
+        label_en="Depth (cm)",
+        kind=Question.Kind.NUMBER,
+        required=True,
+        order=1,
+    )
+    Question.objects.create(
+        category=category,
+        code="lane",
+        label_fr="Voie",
+        label_en="Lane",
+        kind=Question.Kind.SINGLE,
+        order=2,
+        choices=[
+            {"key": "left", "name_fr": "Gauche", "name_en": "Left"},
+            {"key": "right", "name_fr": "Droite", "name_en": "Right"},
+        ],
+    )
     return category
 
 
 @pytest.fixture
 def streetlight(lighting_team):
-    return Category.objects.create(code="streetlight", name_fr="Éclairage", name_en="Street light",
-                                   group="Lighting", team=lighting_team, response_days=10)
+    return Category.objects.create(
+        code="streetlight",
+        name_fr="Éclairage",
+        name_en="Street light",
+        group="Lighting",
+        team=lighting_team,
+        response_days=10,
+    )
 
 
 @pytest.fixture

@@ -9,11 +9,17 @@ def test_demo_load_is_idempotent(in_dinan):
     demo.load(in_dinan)
     counts = (Category.objects.count(), IssueReport.objects.count(), ReportEvent.objects.count())
     demo.load(in_dinan)
-    assert counts == (Category.objects.count(), IssueReport.objects.count(),
-                      ReportEvent.objects.count())
+    assert counts == (
+        Category.objects.count(),
+        IssueReport.objects.count(),
+        ReportEvent.objects.count(),
+    )
     assert counts[0] == len(demo.CATEGORIES) and counts[1] == len(demo.REPORTS)
-    assert Category.objects.get(code="pothole").team.members.filter(
-        email="agent@dinan.example").exists()
+    assert (
+        Category.objects.get(code="pothole")
+        .team.members.filter(email="agent@dinan.example")
+        .exists()
+    )
 
 
 def test_home_card_links_to_reporting(client_dinan):

@@ -11,17 +11,27 @@ from tests.conftest import CouncilClient
 from .conftest import DINAN, jpeg_with_gps, offset, png
 
 
-def test_report_triage_follow_fix_reopen(dinan, resident, neighbour, pothole, roads_agent,
-                                         django_capture_on_commit_callbacks):
+def test_report_triage_follow_fix_reopen(
+    dinan, resident, neighbour, pothole, roads_agent, django_capture_on_commit_callbacks
+):
     alice = CouncilClient(dinan).login_as(resident)
     # 1. Alice reports a pothole with two photos.
-    response = alice.get("/reports/new/", {"category": "pothole", "lat": DINAN[0],
-                                           "lon": DINAN[1]})
+    response = alice.get("/reports/new/", {"category": "pothole", "lat": DINAN[0], "lon": DINAN[1]})
     assert response.status_code == 200 and "Depth (cm)" in response.content.decode()
-    response = alice.post("/reports/new/", {
-        "category": "pothole", "latitude": DINAN[0], "longitude": DINAN[1],
-        "title": "Deep pothole", "description": "In front of the bakery", "q_depth": "9",
-        "q_lane": "left", "show_name": "on", "photos": [jpeg_with_gps(), png()]})
+    response = alice.post(
+        "/reports/new/",
+        {
+            "category": "pothole",
+            "latitude": DINAN[0],
+            "longitude": DINAN[1],
+            "title": "Deep pothole",
+            "description": "In front of the bakery",
+            "q_depth": "9",
+            "q_lane": "left",
+            "show_name": "on",
+            "photos": [jpeg_with_gps(), png()],
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     report = IssueReport.objects.get()
     assert response["Location"] == f"/reports/{report.pk}/"
@@ -30,12 +40,21 @@ def test_report_triage_follow_fix_reopen(dinan, resident, neighbour, pothole, ro
     # 2. Bob, 20 m away, is offered Alice's report instead of creating a duplicate.
     bob = CouncilClient(dinan).login_as(neighbour)
     near = offset(*DINAN, metres_east=20)
-    nearby = bob.get("/reports/nearby.json", {"category": "pothole", "lat": near[0],
-                                              "lon": near[1]}).json()
+    nearby = bob.get(
+        "/reports/nearby.json", {"category": "pothole", "lat": near[0], "lon": near[1]}
+    ).json()
     assert [r["id"] for r in nearby["reports"]] == [report.pk]
-    response = bob.post("/reports/new/", {
-        "category": "pothole", "latitude": near[0], "longitude": near[1], "title": "Hole",
-        "description": "Big hole", "q_depth": "5"})
+    response = bob.post(
+        "/reports/new/",
+        {
+            "category": "pothole",
+            "latitude": near[0],
+            "longitude": near[1],
+            "title": "Hole",
+            "description": "Big hole",
+            "q_depth": "5",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "Already reported nearby" in page and f"/reports/{report.pk}/follow/" in page
@@ -48,8 +67,10 @@ def test_report_triage_follow_fix_reopen(dinan, resident, neighbour, pothole, ro
     queue = staff.get("/staff/civic/").content.decode()
     assert "Deep pothole" in queue
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(f"/staff/civic/reports/{report.pk}/status/", {
-            "status": "acknowledged", "public_note": "A team will come on Monday."})
+        response = staff.post(
+            f"/staff/civic/reports/{report.pk}/status/",
+            {"status": "acknowledged", "public_note": "A team will come on Monday."},
+        )
     assert response.status_code == 302
 
     # 4. The public timeline shows it, and both followers got an email.
@@ -70,8 +91,10 @@ def test_report_triage_follow_fix_reopen(dinan, resident, neighbour, pothole, ro
     # 5. Fixed: Alice is asked whether it is fixed, says no, and the report reopens.
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post(f"/staff/civic/reports/{report.pk}/status/", {
-            "status": "fixed", "public_note": "Filled with asphalt."})
+        staff.post(
+            f"/staff/civic/reports/{report.pk}/status/",
+            {"status": "fixed", "public_note": "Filled with asphalt."},
+        )
     assert [m.to for m in mail.outbox] == [[resident.email]]
     assert "Is it fixed?" in mail.outbox[0].body
     assert "Is it fixed?" in alice.get(f"/reports/{report.pk}/").content.decode()

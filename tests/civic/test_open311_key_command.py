@@ -10,8 +10,9 @@ from civic.models import Open311ApiKey
 
 def test_command_prints_a_working_key_of_that_council_only(dinan, saint_malo):
     out = io.StringIO()
-    call_command("open311_key", "--council", "dinan", "--name", "Fix app", stdout=out,
-                 stderr=io.StringIO())
+    call_command(
+        "open311_key", "--council", "dinan", "--name", "Fix app", stdout=out, stderr=io.StringIO()
+    )
     raw = out.getvalue().strip()
     assert len(raw) >= 40
     with tenant_context(dinan):

@@ -17,15 +17,21 @@ from .conftest import DINAN, png
 def _report(reporter, category, **kwargs):
     kwargs.setdefault("answers", {"depth": 4} if category.code == "pothole" else {})
     return services.issue_report_create(
-        reporter=reporter, category=category, title=kwargs.pop("title", "Hole"),
-        description=kwargs.pop("description", "Secret description"), latitude=DINAN[0],
-        longitude=DINAN[1], **kwargs)
+        reporter=reporter,
+        category=category,
+        title=kwargs.pop("title", "Hole"),
+        description=kwargs.pop("description", "Secret description"),
+        latitude=DINAN[0],
+        longitude=DINAN[1],
+        **kwargs,
+    )
 
 
 @pytest.fixture
 def hidden_report(resident, pothole, moderator, django_capture_on_commit_callbacks):
-    report = _report(resident, pothole, title="Rude title", description="Rude words here",
-                     photos=[png(), png()])
+    report = _report(
+        resident, pothole, title="Rude title", description="Rude words here", photos=[png(), png()]
+    )
     first, second = report.photos.all()
     with django_capture_on_commit_callbacks(execute=True):
         services.report_text_hide(report=report, actor=moderator, reason="Insults")
@@ -37,10 +43,14 @@ def hidden_report(resident, pothole, moderator, django_capture_on_commit_callbac
 
 def test_hidden_content_never_appears_publicly(dinan, hidden_report, client_dinan):
     report, hidden, visible = hidden_report
-    pages = [client_dinan.get(url).content.decode() for url in (
-        f"/reports/{report.pk}/", "/reports/", "/reports.geojson")]
-    api = [client_dinan.get(url).content.decode() for url in (
-        f"/api/v1/civic/reports/{report.pk}/", "/api/v1/civic/reports/")]
+    pages = [
+        client_dinan.get(url).content.decode()
+        for url in (f"/reports/{report.pk}/", "/reports/", "/reports.geojson")
+    ]
+    api = [
+        client_dinan.get(url).content.decode()
+        for url in (f"/api/v1/civic/reports/{report.pk}/", "/api/v1/civic/reports/")
+    ]
     for body in pages + api:
         assert "Rude" not in body
         assert hidden.file not in body and hidden.thumbnail not in body
@@ -53,9 +63,10 @@ def test_hidden_content_never_appears_publicly(dinan, hidden_report, client_dina
     assert [m.to for m in mail.outbox] == [[report.reporter.email]] * 2
 
 
-def test_hidden_photo_is_served_to_moderators_only(dinan, hidden_report, moderator, resident,
-                                                   roads_agent, lighting_agent):
-    _report_, hidden, _visible = hidden_report
+def test_hidden_photo_is_served_to_moderators_only(
+    dinan, hidden_report, moderator, resident, roads_agent, lighting_agent
+):
+    hidden = hidden_report[1]
     url = f"/staff/civic/photos/{hidden.pk}/full/"
     assert CouncilClient(dinan).login_as(moderator).get(url).status_code == 200
     assert CouncilClient(dinan).login_as(roads_agent).get(url).status_code == 200
@@ -65,16 +76,16 @@ def test_hidden_photo_is_served_to_moderators_only(dinan, hidden_report, moderat
 
 
 def test_staff_api_shows_hidden_text_flagged(dinan, hidden_report, moderator):
-    report, hidden, _visible = hidden_report
-    data = CouncilClient(dinan).login_as(moderator).get(
-        f"/api/v1/civic/triage/{report.pk}/").json()
+    report = hidden_report[0]
+    data = CouncilClient(dinan).login_as(moderator).get(f"/api/v1/civic/triage/{report.pk}/").json()
     assert data["text_hidden"] and data["description"] == "Rude words here"
     assert [p["is_hidden"] for p in data["photos"]] == [True, False]
     assert data["photos"][0]["url"] == ""
 
 
 def test_agent_sees_and_acts_on_own_categories_only_in_portal_and_api(
-        dinan, resident, pothole, streetlight, roads_agent):
+    dinan, resident, pothole, streetlight, roads_agent
+):
     hole = _report(resident, pothole, title="Hole on the quay")
     light = _report(resident, streetlight, title="Dark street")
     client = CouncilClient(dinan).login_as(roads_agent)
@@ -92,12 +103,17 @@ def test_agent_sees_and_acts_on_own_categories_only_in_portal_and_api(
     # API
     ids = [r["id"] for r in client.get("/api/v1/civic/triage/").json()["results"]]
     assert ids == [hole.pk]
-    response = client.post(f"/api/v1/civic/triage/{light.pk}/status/", {"status": "fixed"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/civic/triage/{light.pk}/status/",
+        {"status": "fixed"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
-    response = client.post(f"/api/v1/civic/triage/{hole.pk}/status/",
-                           {"status": "fixed", "public_note": "Done"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/civic/triage/{hole.pk}/status/",
+        {"status": "fixed", "public_note": "Done"},
+        content_type="application/json",
+    )
     assert response.status_code == 200 and response.json()["status"] == "fixed"
 
 
@@ -108,13 +124,13 @@ def test_residents_cannot_use_the_staff_portal_or_triage_api(dinan, resident, po
     assert client.get("/staff/civic/keys/").status_code == 403
 
 
-def test_triage_filters_csv_export_and_assignment(dinan, resident, pothole, streetlight,
-                                                  moderator, roads_agent):
-    hole = _report(resident, pothole, title="=HYPERLINK(\"x\")")
+def test_triage_filters_csv_export_and_assignment(
+    dinan, resident, pothole, streetlight, moderator, roads_agent
+):
+    hole = _report(resident, pothole, title='=HYPERLINK("x")')
     _report(resident, streetlight, title="Dark street")
     client = CouncilClient(dinan).login_as(moderator)
-    response = client.post(f"/staff/civic/reports/{hole.pk}/assign/",
-                           {"assignee": roads_agent.pk})
+    response = client.post(f"/staff/civic/reports/{hole.pk}/assign/", {"assignee": roads_agent.pk})
     assert response.status_code == 302
     hole.refresh_from_db()
     assert hole.assignee == roads_agent
@@ -154,8 +170,10 @@ def test_public_list_map_and_geojson(dinan, resident, pothole, streetlight, clie
     assert data["type"] == "FeatureCollection"
     assert [f["id"] for f in data["features"]] == [b.pk, a.pk]
     feature = data["features"][1]
-    assert feature["geometry"] == {"type": "Point",
-                                   "coordinates": [round(DINAN[1], 6), round(DINAN[0], 6)]}
+    assert feature["geometry"] == {
+        "type": "Point",
+        "coordinates": [round(DINAN[1], 6), round(DINAN[0], 6)],
+    }
     assert feature["properties"]["status"] == "submitted"
     far = client_dinan.get("/reports.geojson", {"bbox": "0,0,1,1"}).json()
     assert far["features"] == []
@@ -172,8 +190,9 @@ def test_public_list_pages_with_a_keyset(dinan, resident, pothole, client_dinan,
     assert "Hole 0" in second and "Hole 22" not in second
 
 
-def test_reports_of_one_council_are_invisible_in_another(dinan, saint_malo, resident, pothole,
-                                                         client_saint_malo, outsider):
+def test_reports_of_one_council_are_invisible_in_another(
+    dinan, saint_malo, resident, pothole, client_saint_malo, outsider
+):
     report = _report(resident, pothole, title="Dinan only", photos=[png()])
     photo_url = report.photos.get().url
     assert client_saint_malo.get(f"/reports/{report.pk}/").status_code == 404
@@ -192,10 +211,18 @@ def test_reports_of_one_council_are_invisible_in_another(dinan, saint_malo, resi
 
 def test_api_create_report_with_photo_and_follow(dinan, resident, neighbour, pothole):
     client = CouncilClient(dinan).login_as(resident)
-    response = client.post("/api/v1/civic/reports/", {
-        "category": "pothole", "title": "Via the app", "description": "Hole",
-        "latitude": DINAN[0], "longitude": DINAN[1], "answers": '{"depth": "7"}',
-        "photos": [png()]})
+    response = client.post(
+        "/api/v1/civic/reports/",
+        {
+            "category": "pothole",
+            "title": "Via the app",
+            "description": "Hole",
+            "latitude": DINAN[0],
+            "longitude": DINAN[1],
+            "answers": '{"depth": "7"}',
+            "photos": [png()],
+        },
+    )
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["category"] == "pothole" and len(data["photos"]) == 1
@@ -208,9 +235,11 @@ def test_api_create_report_with_photo_and_follow(dinan, resident, neighbour, pot
     assert bob.delete(f"/api/v1/civic/reports/{report.pk}/follow/").status_code == 204
     assert not ReportFollower.objects.filter(report=report, user=neighbour).exists()
     assert CouncilClient(dinan).post("/api/v1/civic/reports/", {}).status_code in (401, 403)
-    response = client.post("/api/v1/civic/reports/", {
-        "category": "pothole", "title": "x", "description": "y", "address": "here",
-        "answers": {}}, content_type="application/json")
+    response = client.post(
+        "/api/v1/civic/reports/",
+        {"category": "pothole", "title": "x", "description": "y", "address": "here", "answers": {}},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and "depth" in response.json()
 
 
@@ -218,8 +247,12 @@ def test_api_categories_are_public_and_in_the_openapi_schema(dinan, pothole, cli
     data = client_dinan.get("/api/v1/civic/categories/").json()
     assert data[0]["code"] == "pothole" and data[0]["questions"][0]["code"] == "depth"
     schema = client_dinan.get("/api/schema/").content.decode()
-    for path in ("/api/v1/civic/reports/", "/api/v1/civic/triage/{id}/status/",
-                 "/api/v1/civic/reports/{id}/follow/", "/api/v1/civic/categories/"):
+    for path in (
+        "/api/v1/civic/reports/",
+        "/api/v1/civic/triage/{id}/status/",
+        "/api/v1/civic/reports/{id}/follow/",
+        "/api/v1/civic/categories/",
+    ):
         assert path in schema
 
 
@@ -234,17 +267,34 @@ def test_reporter_must_be_confirmed_to_report(dinan, pothole):
 
 def test_admin_manages_categories_questions_teams_and_keys(dinan, council_admin, agent):
     client = CouncilClient(dinan).login_as(council_admin)
-    response = client.post("/staff/civic/teams/", {"name": "Cleanliness",
-                                                   "members": [agent.pk]})
+    response = client.post("/staff/civic/teams/", {"name": "Cleanliness", "members": [agent.pk]})
     assert response.status_code == 302
-    response = client.post("/staff/civic/categories/", {
-        "code": "flytipping", "name_fr": "Dépôt sauvage", "name_en": "Fly-tipping",
-        "group": "Cleanliness", "response_days": 3, "is_active": "on", "order": 0})
+    response = client.post(
+        "/staff/civic/categories/",
+        {
+            "code": "flytipping",
+            "name_fr": "Dépôt sauvage",
+            "name_en": "Fly-tipping",
+            "group": "Cleanliness",
+            "response_days": 3,
+            "is_active": "on",
+            "order": 0,
+        },
+    )
     assert response.status_code == 302
     category = Category.objects.get(code="flytipping")
-    response = client.post(f"/staff/civic/categories/{category.pk}/", {
-        "form": "question", "code": "size", "label_fr": "Volume", "label_en": "Size",
-        "kind": "single", "order": 1, "choices_text": "small|Petit|Small\nlarge|Gros|Large"})
+    response = client.post(
+        f"/staff/civic/categories/{category.pk}/",
+        {
+            "form": "question",
+            "code": "size",
+            "label_fr": "Volume",
+            "label_en": "Size",
+            "kind": "single",
+            "order": 1,
+            "choices_text": "small|Petit|Small\nlarge|Gros|Large",
+        },
+    )
     assert response.status_code == 302
     assert category.questions.get().choice_items() == [("small", "Small"), ("large", "Large")]
     response = client.post("/staff/civic/keys/", {"name": "Fix app"})

@@ -20,9 +20,14 @@ from .conftest import DINAN, jpeg_with_gps, not_an_image, offset, png
 def _report(reporter, category, *, point=DINAN, **kwargs):
     kwargs.setdefault("answers", {"depth": "5"} if category.code == "pothole" else {})
     return services.issue_report_create(
-        reporter=reporter, category=category, title=kwargs.pop("title", "Hole"),
-        description=kwargs.pop("description", "A deep hole"), latitude=point[0],
-        longitude=point[1], **kwargs)
+        reporter=reporter,
+        category=category,
+        title=kwargs.pop("title", "Hole"),
+        description=kwargs.pop("description", "A deep hole"),
+        latitude=point[0],
+        longitude=point[1],
+        **kwargs,
+    )
 
 
 def test_report_gets_due_date_event_and_reporter_follows(resident, pothole):
@@ -49,11 +54,17 @@ def test_required_question_and_bad_choice_are_refused(resident, pothole):
 
 def test_report_needs_a_point_or_an_address(resident, pothole):
     with pytest.raises(ValidationError):
-        services.issue_report_create(reporter=resident, category=pothole, title="x",
-                                     description="y", answers={"depth": 1})
-    report = services.issue_report_create(reporter=resident, category=pothole, title="x",
-                                          description="y", answers={"depth": 1},
-                                          address="12 rue de la Poissonnerie")
+        services.issue_report_create(
+            reporter=resident, category=pothole, title="x", description="y", answers={"depth": 1}
+        )
+    report = services.issue_report_create(
+        reporter=resident,
+        category=pothole,
+        title="x",
+        description="y",
+        answers={"depth": 1},
+        address="12 rue de la Poissonnerie",
+    )
     assert report.latitude is None and report.address == "12 rue de la Poissonnerie"
 
 
@@ -108,20 +119,34 @@ def test_neighbourhood_is_found_from_the_point(resident, pothole):
     from community.models import Neighbourhood
 
     lat, lon = DINAN
-    hood = Neighbourhood.objects.create(name="Centre", area={"type": "Polygon", "coordinates": [[
-        [lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01],
-        [lon - 0.01, lat + 0.01], [lon - 0.01, lat - 0.01]]]})
+    hood = Neighbourhood.objects.create(
+        name="Centre",
+        area={
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [lon - 0.01, lat - 0.01],
+                    [lon + 0.01, lat - 0.01],
+                    [lon + 0.01, lat + 0.01],
+                    [lon - 0.01, lat + 0.01],
+                    [lon - 0.01, lat - 0.01],
+                ]
+            ],
+        },
+    )
     assert _report(resident, pothole).neighbourhood == hood
     assert _report(resident, pothole, point=(lat + 0.05, lon)).neighbourhood is None
 
 
 def test_status_change_writes_public_event_and_emails_followers(
-        resident, neighbour, pothole, roads_agent, django_capture_on_commit_callbacks):
+    resident, neighbour, pothole, roads_agent, django_capture_on_commit_callbacks
+):
     report = _report(resident, pothole)
     services.report_follow(report=report, user=neighbour)
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_status_change(report=report, actor=roads_agent,
-                                      status=Status.ACKNOWLEDGED, public_note="On our list.")
+        services.report_status_change(
+            report=report, actor=roads_agent, status=Status.ACKNOWLEDGED, public_note="On our list."
+        )
     event = report.events.get(kind=ReportEvent.Kind.STATUS)
     assert event.is_public and event.public_note == "On our list."
     assert sorted(m.to[0] for m in mail.outbox) == [neighbour.email, resident.email]
@@ -131,32 +156,35 @@ def test_status_change_writes_public_event_and_emails_followers(
     assert "/reports/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
 
 
-def test_notifications_are_not_sent_twice(resident, pothole, roads_agent,
-                                          django_capture_on_commit_callbacks):
+def test_notifications_are_not_sent_twice(
+    resident, pothole, roads_agent, django_capture_on_commit_callbacks
+):
     report = _report(resident, pothole)
     with django_capture_on_commit_callbacks(execute=True):
-        event = services.report_status_change(report=report, actor=roads_agent,
-                                              status=Status.IN_PROGRESS)
+        event = services.report_status_change(
+            report=report, actor=roads_agent, status=Status.IN_PROGRESS
+        )
     assert len(mail.outbox) == 1
     assert services.report_notifications_send(event_id=event.pk) == 0
     assert len(mail.outbox) == 1
 
 
-def test_invalid_transition_and_rejection_without_reason_are_refused(resident, pothole,
-                                                                     moderator):
+def test_invalid_transition_and_rejection_without_reason_are_refused(resident, pothole, moderator):
     report = _report(resident, pothole)
     with pytest.raises(ValidationError):
         services.report_status_change(report=report, actor=moderator, status=Status.REJECTED)
-    services.report_status_change(report=report, actor=moderator, status=Status.REJECTED,
-                                  rejection_reason="Private land")
+    services.report_status_change(
+        report=report, actor=moderator, status=Status.REJECTED, rejection_reason="Private land"
+    )
     report.refresh_from_db()
     assert report.rejection_reason == "Private land"
     with pytest.raises(ValidationError):
         services.report_status_change(report=report, actor=moderator, status=Status.FIXED)
 
 
-def test_agent_cannot_act_outside_their_categories(resident, pothole, streetlight, roads_agent,
-                                                   lighting_agent):
+def test_agent_cannot_act_outside_their_categories(
+    resident, pothole, streetlight, roads_agent, lighting_agent
+):
     light = _report(resident, streetlight)
     with pytest.raises(PermissionDenied):
         services.report_status_change(report=light, actor=roads_agent, status=Status.FIXED)
@@ -182,16 +210,17 @@ def test_overdue_reports_are_flagged_and_filtered(resident, pothole, moderator):
 
 
 def test_merge_moves_followers_and_photos_to_the_original(
-        resident, neighbour, pothole, moderator, django_capture_on_commit_callbacks):
+    resident, neighbour, pothole, moderator, django_capture_on_commit_callbacks
+):
     original = _report(resident, pothole)
     duplicate = _report(neighbour, pothole, photos=[png()])
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_mark_duplicate(report=duplicate, original=original, actor=moderator,
-                                       public_note="Already reported")
+        services.report_mark_duplicate(
+            report=duplicate, original=original, actor=moderator, public_note="Already reported"
+        )
     duplicate.refresh_from_db()
     assert duplicate.status == Status.DUPLICATE and duplicate.duplicate_of == original
-    assert set(original.followers.values_list("user_id", flat=True)) == {resident.pk,
-                                                                        neighbour.pk}
+    assert set(original.followers.values_list("user_id", flat=True)) == {resident.pk, neighbour.pk}
     assert original.photos.count() == 1 and duplicate.photos.count() == 0
     assert original.events.filter(kind=ReportEvent.Kind.MERGED).exists()
     # The duplicate's follower was told where their report went.
@@ -203,16 +232,19 @@ def test_bulk_status_change_reports_each_failure(resident, pothole, streetlight,
     mine = [_report(resident, pothole), _report(resident, pothole)]
     other = _report(resident, streetlight)
     changed, errors = services.reports_bulk_status_change(
-        reports=[*mine, other], actor=roads_agent, status=Status.IN_PROGRESS, public_note="Soon")
+        reports=[*mine, other], actor=roads_agent, status=Status.IN_PROGRESS, public_note="Soon"
+    )
     assert changed == [r.pk for r in mine] and list(errors) == [other.pk]
 
 
-def test_fixed_then_reopened_by_the_reporter_only(resident, neighbour, pothole, moderator,
-                                                  django_capture_on_commit_callbacks):
+def test_fixed_then_reopened_by_the_reporter_only(
+    resident, neighbour, pothole, moderator, django_capture_on_commit_callbacks
+):
     report = _report(resident, pothole)
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_status_change(report=report, actor=moderator, status=Status.FIXED,
-                                      public_note="Filled")
+        services.report_status_change(
+            report=report, actor=moderator, status=Status.FIXED, public_note="Filled"
+        )
     assert "Is it fixed?" in mail.outbox[0].body
     with pytest.raises(PermissionDenied):
         services.report_reopen(report=report, user=neighbour)
@@ -223,7 +255,8 @@ def test_fixed_then_reopened_by_the_reporter_only(resident, neighbour, pothole, 
 
 
 def test_hidden_photo_moves_to_private_storage_and_reporter_is_told(
-        resident, pothole, moderator, roads_agent, django_capture_on_commit_callbacks):
+    resident, pothole, moderator, roads_agent, django_capture_on_commit_callbacks
+):
     report = _report(resident, pothole, photos=[png()])
     photo = report.photos.get()
     public_name = photo.file
