@@ -393,6 +393,28 @@ def report_status_change(
 
 
 @transaction.atomic
+def report_category_change(*, report: IssueReport, actor: User, category: Category) -> IssueReport:
+    """Route a report to another category (and so to its team); the deadline follows the new
+    category's response time, counted from the report's creation."""
+    _require_staff(actor, report)
+    if category.pk == report.category_id:
+        return report
+    previous = report.category
+    report.category = category
+    report.due_at = report.created_at + timedelta(days=category.response_days)
+    _touch(report, "category", "due_at")
+    _event(
+        report,
+        ReportEvent.Kind.CATEGORY,
+        actor=actor,
+        notify=False,
+        previous=previous.code,
+        category=category.code,
+    )
+    return report
+
+
+@transaction.atomic
 def report_note_add(
     *, report: IssueReport, actor: User, public_note: str = "", internal_note: str = ""
 ) -> ReportEvent:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("civic/reports/<int:pk>/status/", v.report_status, name="report_status"),
     path("civic/reports/<int:pk>/note/", v.report_note, name="report_note"),
     path("civic/reports/<int:pk>/assign/", v.report_assign, name="report_assign"),
+    path("civic/reports/<int:pk>/category/", v.report_category, name="report_category"),
     path("civic/reports/<int:pk>/merge/", v.report_merge, name="report_merge"),
     path("civic/reports/<int:pk>/text/", v.report_hide_text, name="report_hide_text"),
     path("civic/photos/<int:pk>/hide/", v.photo_hide, name="photo_hide"),

@@ -249,6 +249,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             "assignees": selectors.assignable_staff(report),
             "transitions": services.TRANSITIONS.get(report.status, ()),
             "may_moderate": policy.may_moderate(request.user),
+            "all_categories": selectors.categories_active(),
             "nearby": selectors.reports_nearby(
                 category=report.category,
                 latitude=report.latitude,
@@ -320,6 +321,21 @@ def report_assign(request: HttpRequest, pk: int) -> HttpResponse:
                 raise ValidationError(_("Unknown staff member."))
         services.report_assign(report=report, actor=request.user, assignee=assignee)
         return _("Assignment saved.")
+
+    return _act(request, pk, action)
+
+
+@triage_required
+@require_POST
+def report_category(request: HttpRequest, pk: int) -> HttpResponse:
+    code = request.POST.get("category", "")
+
+    def action(report):
+        category = Category.objects.filter(code=code, is_active=True).first()
+        if category is None:
+            raise ValidationError(_("Unknown category."))
+        services.report_category_change(report=report, actor=request.user, category=category)
+        return _("Category changed.")
 
     return _act(request, pk, action)
 

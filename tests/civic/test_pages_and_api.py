@@ -305,3 +305,36 @@ def test_admin_manages_categories_questions_teams_and_keys(dinan, council_admin,
     key.refresh_from_db()
     assert key.revoked_at is not None
     assert CouncilClient(dinan).login_as(agent).get("/staff/civic/categories/").status_code == 403
+
+
+def test_resident_can_send_a_different_problem_despite_nearby_reports(
+    dinan, resident, neighbour, pothole
+):
+    existing = _report(resident, pothole)
+    client = CouncilClient(dinan).login_as(neighbour)
+    payload = {
+        "category": "pothole",
+        "latitude": DINAN[0],
+        "longitude": DINAN[1],
+        "title": "Another hole",
+        "description": "On the other lane",
+        "q_depth": "3",
+    }
+    page = client.post("/reports/new/", payload).content.decode()
+    assert f"#{existing.pk}" in page and 'name="ignore_nearby" value="1"' in page
+    response = client.post("/reports/new/", {**payload, "ignore_nearby": "1"})
+    assert response.status_code == 302
+    assert IssueReport.objects.count() == 2
+
+
+def test_staff_report_page_renders_every_action(dinan, resident, pothole, moderator):
+    report = _report(resident, pothole, photos=[png()])
+    page = (
+        CouncilClient(dinan)
+        .login_as(moderator)
+        .get(f"/staff/civic/reports/{report.pk}/")
+        .content.decode()
+    )
+    for action in ("status", "assign", "note", "merge", "category", "text"):
+        assert f"/staff/civic/reports/{report.pk}/{action}/" in page
+    assert f"/staff/civic/photos/{report.photos.get().pk}/hide/" in page

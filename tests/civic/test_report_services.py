@@ -284,3 +284,17 @@ def test_api_key_is_stored_hashed_and_revocable(council_admin, agent):
         services.api_key_create(name="Mine", created_by=agent)
     services.api_key_revoke(key=key, actor=council_admin)
     assert services.api_key_check(raw) is None
+
+
+def test_recategorising_routes_the_report_to_the_other_team(
+    resident, pothole, streetlight, roads_agent, lighting_agent
+):
+    report = _report(resident, pothole)
+    services.report_category_change(report=report, actor=roads_agent, category=streetlight)
+    report.refresh_from_db()
+    assert report.category == streetlight
+    assert report.due_at - report.created_at == timedelta(days=10)
+    assert set(selectors.reports_for_staff(lighting_agent)) == {report}
+    assert not selectors.reports_for_staff(roads_agent).exists()
+    with pytest.raises(PermissionDenied):  # no longer the roads agent's report
+        services.report_category_change(report=report, actor=roads_agent, category=pothole)
