@@ -34,7 +34,7 @@ def follower_update(event: ReportEvent, follower: ReportFollower) -> None:
             "unsubscribe_url": unsubscribe,
             "ask_if_fixed": is_reporter and event.to_status == Status.FIXED,
             "original_url": base + report.duplicate_of.get_absolute_url()
-            if report.duplicate_of_id
+            if report.duplicate_of is not None
             else "",
         }
         subject = render_to_string("civic/email/update_subject.txt", context).strip()
@@ -65,9 +65,10 @@ def moderation_notice(event: ReportEvent) -> None:
         }
         subject = render_to_string("civic/email/moderation_subject.txt", context).strip()
         body = render_to_string("civic/email/moderation.txt", context)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[report.reporter.email],
-    ).send()
+    if report.reporter is not None:
+        EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[report.reporter.email],
+        ).send()

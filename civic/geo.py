@@ -4,7 +4,7 @@ rows, then the haversine formula (in SQL) gives the distance in metres."""
 import math
 
 from django.db.models import F, FloatField, Value
-from django.db.models.expressions import CombinedExpression, Func
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -25,7 +25,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
 
 
-def distance_expression(lat: float, lon: float) -> Func:
+def distance_expression(lat: float, lon: float) -> CombinedExpression:
     """SQL distance in metres from (lat, lon) to each row's (latitude, longitude)."""
     lat_r, lon_r = math.radians(lat), math.radians(lon)
     dphi = Radians(F("latitude")) - Value(lat_r)

@@ -354,7 +354,7 @@ class ReportEvent(models.Model):
 
     @property
     def to_status_label(self) -> str:
-        return Status(self.to_status).label if self.to_status else ""
+        return str(Status(self.to_status).label) if self.to_status else ""
 
 
 def _unsubscribe_token() -> str:
@@ -392,7 +392,7 @@ class ReportFollower(models.Model):
 
     @property
     def address(self) -> str:
-        return self.user.email if self.user_id else self.email
+        return self.user.email if self.user is not None else self.email
 
 
 class ReportNotification(models.Model):

@@ -109,7 +109,8 @@ def _event(
 
 
 def _queue_notifications(event: ReportEvent, *, exclude: User | None) -> None:
-    followers = event.report.followers.all()
+    # Deactivated accounts get nothing; followers known only by email (Open311) do.
+    followers = event.report.followers.exclude(user__is_active=False)
     if exclude is not None:
         followers = followers.exclude(user=exclude)
     rows = [ReportNotification(event=event, follower=f) for f in followers]
@@ -191,7 +192,11 @@ def _check_point(latitude: float | None, longitude: float | None, address: str) 
         raise ValidationError(
             _("Place the problem on the map or type its address."), code="no_location"
         )
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if (
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+    ):
         raise ValidationError(_("This position is not on Earth."), code="bad_point")
 
 
@@ -489,7 +494,7 @@ def report_mark_duplicate(
     a duplicate linking there. Returns the original."""
     _require_staff(actor, report)
     _require_staff(actor, original)
-    while original.status == Status.DUPLICATE and original.duplicate_of_id:
+    while original.status == Status.DUPLICATE and original.duplicate_of is not None:
         original = original.duplicate_of
     if original.pk == report.pk:
         raise ValidationError(_("A report cannot be a duplicate of itself."), code="self")
@@ -575,7 +580,7 @@ def report_confirm_fixed(*, report: IssueReport, user: User) -> ReportEvent:
 def report_follow(*, report: IssueReport, user: User) -> ReportFollower:
     if not user.is_authenticated or not user.is_active:
         raise PermissionDenied(_("Sign in to follow a report."))
-    if report.status == Status.DUPLICATE and report.duplicate_of_id:
+    if report.status == Status.DUPLICATE and report.duplicate_of is not None:
         report = report.duplicate_of
     follower, _created = ReportFollower.objects.get_or_create(report=report, user=user)
     return follower
@@ -844,5 +849,6 @@ def moderation_notice_send(*, event_id: int) -> None:
         .filter(pk=event_id)
         .first()
     )
-    if event is not None and event.report.reporter_id and event.report.reporter.is_active:
+    reporter = event.report.reporter if event is not None else None
+    if event is not None and reporter is not None and reporter.is_active:
         emails.moderation_notice(event)
