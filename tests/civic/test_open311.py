@@ -371,3 +371,23 @@ def test_method_not_allowed_is_an_error_list(client_dinan, in_dinan):
 def test_unknown_open311_path_is_a_404_error_list(client_dinan, in_dinan):
     response = client_dinan.get(f"{BASE}/nothing.json")
     assert response.status_code == 404 and js(response)[0]["code"] == 404
+
+
+def test_names_follow_the_councils_language(dinan, pothole):
+    from tests.conftest import CouncilClient
+
+    french = CouncilClient(dinan, language="")
+    assert js(french.get(f"{BASE}/services.json"))[0]["service_name"] == "Nid-de-poule"
+
+
+def test_posts_are_rate_limited_per_key(client_dinan, pothole, api_key, settings):
+    settings.CIVIC_OPEN311_POSTS_PER_HOUR = 1
+    payload = {
+        "api_key": api_key,
+        "service_code": "pothole",
+        "address_string": "Quai",
+        "attribute[depth]": "2",
+    }
+    assert client_dinan.post(f"{BASE}/requests.json", payload).status_code == 201
+    response = client_dinan.post(f"{BASE}/requests.json", payload)
+    assert response.status_code == 429 and js(response)[0]["code"] == 429

@@ -338,3 +338,24 @@ def test_staff_report_page_renders_every_action(dinan, resident, pothole, modera
     for action in ("status", "assign", "note", "merge", "category", "text"):
         assert f"/staff/civic/reports/{report.pk}/{action}/" in page
     assert f"/staff/civic/photos/{report.photos.get().pk}/hide/" in page
+
+
+def test_staff_and_unsubscribe_links_of_one_council_do_nothing_in_another(
+    dinan, saint_malo, resident, pothole, client_saint_malo
+):
+    from tests.conftest import make_user
+
+    report = _report(resident, pothole, title="Dinan hole")
+    token = ReportFollower.objects.get(report=report).unsubscribe_token
+    with tenant_context(saint_malo):
+        malo_moderator = make_user("mod@saint-malo.example", "moderator")
+    malo = CouncilClient(saint_malo).login_as(malo_moderator)
+    assert malo.get(f"/staff/civic/reports/{report.pk}/").status_code == 404
+    malo.post(f"/staff/civic/reports/{report.pk}/status/", {"status": "fixed"})
+    assert malo.get(f"/api/v1/civic/triage/{report.pk}/").status_code == 404
+    assert "Dinan hole" not in malo.get("/staff/civic/").content.decode()
+    assert client_saint_malo.get(f"/reports/unsubscribe/{token}/").status_code == 404
+    client_saint_malo.post(f"/reports/unsubscribe/{token}/")
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+    assert ReportFollower.objects.filter(report=report, unsubscribe_token=token).exists()
