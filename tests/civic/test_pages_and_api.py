@@ -359,3 +359,53 @@ def test_staff_and_unsubscribe_links_of_one_council_do_nothing_in_another(
     report.refresh_from_db()
     assert report.status == Status.SUBMITTED
     assert ReportFollower.objects.filter(report=report, unsubscribe_token=token).exists()
+
+
+def test_report_form_shows_photo_errors(dinan, resident, pothole):
+    from .conftest import not_an_image
+
+    client = CouncilClient(dinan).login_as(resident)
+    payload = {
+        "category": "pothole",
+        "address": "Rue de l'Apport",
+        "title": "Hole",
+        "description": "Deep",
+        "q_depth": "4",
+    }
+    page = client.post("/reports/new/", {**payload, "photos": [png(), png(), png(), png()]})
+    assert page.status_code == 200 and "up to 3 photos" in page.content.decode()
+    page = client.post("/reports/new/", {**payload, "photos": [not_an_image()]})
+    assert "not an accepted image" in page.content.decode()
+    assert not IssueReport.objects.exists()
+
+
+def test_triage_filters_by_neighbourhood_category_and_status(
+    dinan, resident, pothole, streetlight, moderator
+):
+    from civic import selectors
+    from community.models import Neighbourhood
+
+    north = Neighbourhood.objects.create(name="North")
+    a = _report(resident, pothole)
+    b = _report(resident, streetlight)
+    IssueReport.objects.filter(pk=a.pk).update(neighbourhood=north)
+    services.report_status_change(report=b, actor=moderator, status=Status.FIXED)
+
+    def ids(**kwargs):
+        return [
+            r.pk for r in selectors.reports_triage(moderator, selectors.TriageFilters(**kwargs))
+        ]
+
+    assert ids() == [a.pk]  # open by default
+    assert ids(status="all") == [b.pk, a.pk]
+    assert ids(status="all", neighbourhood=north.pk) == [a.pk]
+    assert ids(status="closed") == [b.pk]
+    assert ids(status="all", category=streetlight.pk) == [b.pk]
+    assert ids(status="all", search=f"#{b.pk}") == [b.pk]
+    page = (
+        CouncilClient(dinan)
+        .login_as(moderator)
+        .get("/staff/civic/", {"neighbourhood": north.pk})
+        .content.decode()
+    )
+    assert f"/staff/civic/reports/{a.pk}/" in page
