@@ -198,6 +198,21 @@ def reports_triage(user, filters: TriageFilters) -> QuerySet[IssueReport]:
     return qs.order_by("due_at", "-pk") if filters.overdue else qs.order_by("-pk")
 
 
+def triage_counts(user) -> dict[str, int]:
+    """Open and overdue reports in the staff member's scope (the SLA at a glance)."""
+    from django.db.models import Count
+
+    return (
+        reports_for_staff(user)
+        .filter(status__in=OPEN_STATUSES)
+        .aggregate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(due_at__lt=timezone.now())),
+            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        )
+    )
+
+
 def assignable_staff(report: IssueReport | None = None):
     """Staff who may be given a report: admins and moderators, and agents of the category's
     team."""
@@ -209,6 +224,15 @@ def assignable_staff(report: IssueReport | None = None):
         return base.filter(all_roles | Q(groups__name="agent")).distinct()
     agents = Q(groups__name="agent", civic_teams__categories=report.category_id)
     return base.filter(all_roles | agents).distinct().order_by("full_name")
+
+
+def reports_of_resident(user) -> tuple[list[IssueReport], list[IssueReport]]:
+    """(reports the resident made, other reports they follow), newest first."""
+    mine = list(reports_public().filter(reporter=user).order_by("-pk")[:200])
+    followed = list(
+        reports_public().filter(followers__user=user).exclude(reporter=user).order_by("-pk")[:200]
+    )
+    return mine, followed
 
 
 def report_followed_by(report: IssueReport, user) -> bool:

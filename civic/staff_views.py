@@ -78,6 +78,7 @@ def triage(request: HttpRequest) -> HttpResponse:
             "has_next": len(rows) > PAGE_SIZE,
             "page": page,
             "filters": filters,
+            "counts": selectors.triage_counts(request.user),
             "query": query.urlencode(),
             "status_form": StatusForm(),
             **_filter_choices(request.user),

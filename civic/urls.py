@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/map/", views.report_map, name="report_map"),
     path("reports.geojson", views.reports_geojson, name="reports_geojson"),
     path("reports/new/", views.report_new, name="report_new"),
+    path("reports/mine/", views.my_reports, name="my_reports"),
     path("reports/nearby.json", views.reports_nearby, name="reports_nearby"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/follow/", views.report_follow, name="report_follow"),

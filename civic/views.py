@@ -183,6 +183,12 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def my_reports(request: HttpRequest) -> HttpResponse:
+    mine, followed = selectors.reports_of_resident(request.user)
+    return render(request, "civic/my_reports.html", {"mine": mine, "followed": followed})
+
+
+@login_required
 def report_new(request: HttpRequest) -> HttpResponse:
     """Step 1: the category (and a point, when the map was used); step 2: the report itself."""
     if not policy.may_report(request.user):

@@ -409,3 +409,13 @@ def test_triage_filters_by_neighbourhood_category_and_status(
         .content.decode()
     )
     assert f"/staff/civic/reports/{a.pk}/" in page
+
+
+def test_my_reports_lists_mine_and_followed(dinan, resident, neighbour, pothole):
+    mine = _report(resident, pothole, title="Mine")
+    theirs = _report(neighbour, pothole, title="Theirs")
+    _report(neighbour, pothole, title="Not followed")
+    services.report_follow(report=theirs, user=resident)
+    page = CouncilClient(dinan).login_as(resident).get("/reports/mine/").content.decode()
+    assert f"#{mine.pk} Mine" in page and f"#{theirs.pk} Theirs" in page
+    assert "Not followed" not in page

@@ -207,6 +207,7 @@ def test_overdue_reports_are_flagged_and_filtered(resident, pothole, moderator):
     assert late.is_overdue and not on_time.is_overdue
     found = selectors.reports_triage(moderator, selectors.TriageFilters(overdue=True))
     assert list(found) == [late]
+    assert selectors.triage_counts(moderator) == {"open": 2, "overdue": 1, "unassigned": 2}
 
 
 def test_merge_moves_followers_and_photos_to_the_original(
