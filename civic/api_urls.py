@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from . import api
 
 app_name = "civic_api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("civic/categories", api.CategoryViewSet, basename="category")
+router.register("civic/reports", api.ReportViewSet, basename="report")
+router.register("civic/triage", api.TriageViewSet, basename="triage")
+
+urlpatterns = router.urls

@@ -1,5 +1,25 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CivicConfig(AppConfig):
     name = "civic"
+    verbose_name = _("Street reports")
+
+    def ready(self) -> None:
+        from accounts.portal import PortalSection, register
+        from accounts.roles import Role
+
+        from .policy import TRIAGE_ROLES
+
+        register(PortalSection(_("Street reports"), "civic_staff:triage", TRIAGE_ROLES, order=20))
+        register(
+            PortalSection(
+                _("Report categories"), "civic_staff:categories", (Role.COUNCIL_ADMIN,), order=80
+            )
+        )
+        register(
+            PortalSection(
+                _("Open311 keys"), "civic_staff:api_keys", (Role.COUNCIL_ADMIN,), order=85
+            )
+        )

@@ -29,10 +29,19 @@ PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """The test database, always created (pytest-django skips it when no collected test asks
+    for `db`, which would leave tests on `committed_db` pointing at the development database),
+    with the public tenant and the two councils committed in it."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import council_create, platform_ensure_public
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
+        assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
         platform_ensure_public()
         for slug, name in (("dinan", "Dinan"), ("saint-malo", "Saint-Malo")):
             council_create(
@@ -43,6 +52,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 admin_password=PASSWORD,
             )
         connection.set_schema_to_public()
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+        teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

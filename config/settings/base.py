@@ -184,6 +184,9 @@ MEDIA_X_ACCEL_PREFIX = env("MEDIA_X_ACCEL_PREFIX", default="")
 # How many proxies of ours stand in front of the app (to read the client address from
 # X-Forwarded-For); 0 = use the connection's address.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# Files that must never be served as plain files (hidden report photos): outside MEDIA_ROOT,
+# per council (PRIVATE_MEDIA_ROOT/<schema>/), read only through views that check permissions.
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(MEDIA_ROOT).rstrip("/") + "-private")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -206,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "civic.models.Status",
+        "SettableReportStatusEnum": "civic.api.SETTABLE_STATUSES",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------
@@ -244,6 +251,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Street reports (civic) -------------------------------------------------------------------
+# The map's tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no tiles (the
+# map still shows markers and takes a click, and an address field is always there).
+COMMUNE_MAP_TILE_URL = env("COMMUNE_MAP_TILE_URL", default="")
+COMMUNE_MAP_ATTRIBUTION = env("COMMUNE_MAP_ATTRIBUTION", default="")
+CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
 # --- SMS ---------------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", default="alerts.transport.ConsoleBackend")

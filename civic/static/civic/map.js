@@ -1,0 +1,139 @@
+/* Commune street reports map, on the vendored Leaflet (no CDN, works offline).
+   <div class="civic-map" data-mode="browse|pick|show" data-config="ID of a json_script"
+        data-geojson="URL" data-lat-input="ID" data-lon-input="ID" data-nearby-url="URL"></div>
+   With no tile server configured the map still shows markers and accepts a click. */
+(function () {
+  "use strict";
+  if (typeof L === "undefined") { return; }
+
+  function text(key, fallback) {
+    var node = document.getElementById("civic-map-strings");
+    if (!node) { return fallback; }
+    try { return JSON.parse(node.textContent)[key] || fallback; } catch (e) { return fallback; }
+  }
+
+  function baseMap(el, config) {
+    var map = L.map(el, { scrollWheelZoom: false }).setView([config.lat, config.lon], config.zoom);
+    if (config.tiles) {
+      L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution || "" }).addTo(map);
+    } else {
+      el.classList.add("no-tiles");
+    }
+    return map;
+  }
+
+  function browse(el, map) {
+    var layer = L.layerGroup().addTo(map);
+    var url = el.dataset.geojson;
+    function load() {
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(",");
+      var sep = url.indexOf("?") === -1 ? "?" : "&";
+      fetch(url + sep + "bbox=" + bbox, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          layer.clearLayers();
+          data.features.forEach(function (f) {
+            var c = f.geometry.coordinates;
+            var marker = L.circleMarker([c[1], c[0]], {
+              radius: 8, weight: 2, color: "#1a1a1a",
+              fillColor: f.properties.open ? "#d97706" : "#15803d", fillOpacity: 0.9
+            });
+            var link = document.createElement("a");
+            link.href = f.properties.url;
+            link.textContent = "#" + f.properties.id + " " + f.properties.title;
+            var box = document.createElement("div");
+            box.appendChild(link);
+            box.appendChild(document.createElement("br"));
+            box.appendChild(document.createTextNode(f.properties.category + " · " + f.properties.status_label));
+            marker.bindPopup(box);
+            layer.addLayer(marker);
+          });
+          var count = document.getElementById("civic-map-count");
+          if (count) { count.textContent = data.features.length; }
+        });
+    }
+    map.on("moveend", load);
+    load();
+  }
+
+  function pick(el, map) {
+    var latInput = document.getElementById(el.dataset.latInput);
+    var lonInput = document.getElementById(el.dataset.lonInput);
+    var marker = null;
+    function place(latlng, pan) {
+      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
+      latInput.value = latlng.lat.toFixed(6);
+      lonInput.value = latlng.lng.toFixed(6);
+      if (pan) { map.setView(latlng, Math.max(map.getZoom(), 16)); }
+      var status = document.getElementById("civic-map-point");
+      if (status) { status.textContent = text("placed", "Point placed") + ": " + latInput.value + ", " + lonInput.value; }
+      nearby();
+    }
+    if (latInput.value && lonInput.value) {
+      place(L.latLng(parseFloat(latInput.value), parseFloat(lonInput.value)), true);
+    }
+    map.on("click", function (e) { place(e.latlng, false); });
+    var locate = document.getElementById("civic-locate");
+    if (locate && navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          place(L.latLng(pos.coords.latitude, pos.coords.longitude), true);
+        });
+      });
+    }
+
+    function nearby() {
+      var url = el.dataset.nearbyUrl, box = document.getElementById("civic-nearby");
+      if (!url || !box) { return; }
+      fetch(url + "&lat=" + latInput.value + "&lon=" + lonInput.value, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          box.innerHTML = "";
+          if (!data.reports || !data.reports.length) { box.hidden = true; return; }
+          box.hidden = false;
+          var h = document.createElement("h2");
+          h.textContent = text("nearby", "Already reported nearby");
+          box.appendChild(h);
+          var p = document.createElement("p");
+          p.textContent = text("nearby_help", "Is it one of these? Follow it instead of sending a new report.");
+          box.appendChild(p);
+          var token = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
+          var list = document.createElement("ul");
+          data.reports.forEach(function (r) {
+            var li = document.createElement("li");
+            var a = document.createElement("a");
+            a.href = r.url; a.textContent = "#" + r.id + " " + r.title;
+            li.appendChild(a);
+            li.appendChild(document.createTextNode(" · " + r.status_label + " · " + r.distance_m + " m "));
+            var form = document.createElement("form");
+            form.method = "post"; form.action = r.follow_url; form.className = "inline";
+            var csrf = document.createElement("input");
+            csrf.type = "hidden"; csrf.name = "csrfmiddlewaretoken"; csrf.value = token;
+            var button = document.createElement("button");
+            button.type = "submit"; button.className = "secondary";
+            button.textContent = text("follow", "Follow this one instead");
+            form.appendChild(csrf); form.appendChild(button); li.appendChild(form);
+            list.appendChild(li);
+          });
+          box.appendChild(list);
+        });
+    }
+  }
+
+  function show(el, map) {
+    var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
+    if (!isNaN(lat) && !isNaN(lon)) {
+      L.marker([lat, lon]).addTo(map);
+      map.setView([lat, lon], 17);
+    }
+  }
+
+  document.querySelectorAll(".civic-map").forEach(function (el) {
+    var config = JSON.parse(document.getElementById(el.dataset.config).textContent);
+    el.hidden = false;
+    var map = baseMap(el, config);
+    ({ browse: browse, pick: pick, show: show })[el.dataset.mode](el, map);
+  });
+})();
