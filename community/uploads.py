@@ -13,8 +13,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
-                 "WEBP": ("image/webp", "webp")}
+IMAGE_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
 Image.MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused, not decoded
 
 
@@ -37,15 +40,23 @@ def _read_limited(upload: UploadedFile, max_bytes: int) -> bytes:
     upload.seek(0)
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ValidationError(_("The file is too large; the limit is %(limit)s MB.")
-                              % {"limit": round(max_bytes / 1_048_576, 1)}, code="too_large")
+        raise ValidationError(
+            _("The file is too large; the limit is %(limit)s MB.")
+            % {"limit": round(max_bytes / 1_048_576, 1)},
+            code="too_large",
+        )
     if not data:
         raise ValidationError(_("The file is empty."), code="empty")
     return data
 
 
-def clean_image(upload: UploadedFile, *, max_bytes: int, formats: tuple[str, ...] = ("JPEG", "PNG"),
-                max_side: int = 2560) -> CleanFile:
+def clean_image(
+    upload: UploadedFile,
+    *,
+    max_bytes: int,
+    formats: tuple[str, ...] = ("JPEG", "PNG"),
+    max_side: int = 2560,
+) -> CleanFile:
     """A re-encoded copy of an uploaded image, or ValidationError with a message for the user."""
     data = _read_limited(upload, max_bytes)
     allowed = ", ".join(sorted(IMAGE_FORMATS[f][1].upper() for f in formats))
@@ -54,8 +65,10 @@ def clean_image(upload: UploadedFile, *, max_bytes: int, formats: tuple[str, ...
             fmt = probe.format
             probe.verify()
         if fmt not in formats:
-            raise ValidationError(_("This file is not an accepted image (%(allowed)s).")
-                                  % {"allowed": allowed}, code="bad_type")
+            raise ValidationError(
+                _("This file is not an accepted image (%(allowed)s).") % {"allowed": allowed},
+                code="bad_type",
+            )
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             image = ImageOps.exif_transpose(image)  # keep the photo upright once EXIF is gone
@@ -68,8 +81,11 @@ def clean_image(upload: UploadedFile, *, max_bytes: int, formats: tuple[str, ...
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ValidationError(_("This file is not an accepted image (%(allowed)s), or it is damaged.")
-                              % {"allowed": allowed}, code="bad_image") from error
+        raise ValidationError(
+            _("This file is not an accepted image (%(allowed)s), or it is damaged.")
+            % {"allowed": allowed},
+            code="bad_image",
+        ) from error
     content_type, extension = IMAGE_FORMATS[fmt]
     return CleanFile(out.getvalue(), content_type, extension, width, height)
 
@@ -88,5 +104,6 @@ def clean_document(upload: UploadedFile, *, max_bytes: int) -> CleanFile:
     except ValidationError as error:
         if error.code == "too_large":
             raise
-        raise ValidationError(_("This file is not a PDF, JPEG or PNG document."),
-                              code="bad_type") from error
+        raise ValidationError(
+            _("This file is not a PDF, JPEG or PNG document."), code="bad_type"
+        ) from error

@@ -173,6 +173,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".run" / "media"))
 # Uploaded files go under MEDIA_ROOT/<schema>/: one council never sees another's files.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# Private files (proofs of address) go under PRIVATE_MEDIA_ROOT/<schema>/, outside MEDIA_ROOT:
+# no public URL reaches them, only views that check who is asking (community.storage).
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / ".run" / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -214,7 +217,13 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # tenant-schemas-celery: cache the schema → council lookup in each worker (DESIGN.md §2).
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Expire verification requests and postcard codes past their date, in every council.
+    "community-expire-verifications": {
+        "task": "community.tasks.expire_verifications_everywhere",
+        "schedule": 3600,
+    },
+}
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
