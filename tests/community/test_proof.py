@@ -1,8 +1,8 @@
 """Method 2: proof of address, its upload checks and who can read the document."""
 
 import io
-from http.cookies import SimpleCookie
 import os
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
