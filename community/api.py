@@ -3,6 +3,7 @@ decisions; neighbourhoods and the map-point suggestion."""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -112,7 +113,8 @@ class NeighbourhoodSuggestView(APIView):
             lat, lon = float(request.query_params["lat"]), float(request.query_params["lon"])
         except (KeyError, ValueError):
             return Response(
-                {"detail": "lat and lon are required numbers."}, status=status.HTTP_400_BAD_REQUEST
+                {"detail": _("lat and lon are required numbers.")},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         found = services.neighbourhood_for_point(lon=lon, lat=lat)
         return Response({"neighbourhood": NeighbourhoodSerializer(found).data if found else None})
@@ -135,7 +137,7 @@ class StaffQueueView(APIView):
     def get(self, request):
         method = request.query_params.get("method", "")
         if method and method not in Method.values:
-            return Response({"detail": "Unknown method."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": _("Unknown method.")}, status=status.HTTP_400_BAD_REQUEST)
         neighbourhood = request.query_params.get("neighbourhood")
         queue = selectors.verification_queue(
             method=method,

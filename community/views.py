@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -100,6 +101,11 @@ def address(request: HttpRequest) -> HttpResponse:
                     % {"name": saved.neighbourhood.name},
                 )
             messages.success(request, _("Your address is saved."))
+            next_url = request.GET.get("next", "")
+            if next_url and url_has_allowed_host_and_scheme(
+                next_url, {request.get_host()}, request.is_secure()
+            ):
+                return redirect(next_url)
             return redirect("community:verify")
     neighbourhoods = [
         {"id": n.pk, "name": n.name, "area": n.area} for n in selectors.neighbourhoods() if n.area

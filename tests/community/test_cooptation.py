@@ -214,3 +214,27 @@ def test_vouching_graph_shows_vouchers_and_their_vouchers(pending_resident, neig
     graph = selectors.vouching_graph(pending_resident)
     assert [edge.voucher for edge in graph["received"]] == [neighbours[0]]
     assert next(iter(selectors.vouching_graph(neighbours[0])["given"])).request == request
+
+
+def test_hourly_task_expires_requests_in_every_council(pending_resident, saint_malo):
+    from django_tenants.utils import tenant_context
+
+    from community.tasks import expire_verifications_everywhere
+
+    request = services.cooptation_request_open(user=pending_resident)
+    type(request).objects.filter(pk=request.pk).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    with tenant_context(saint_malo):
+        malo = make_user("malo-pending@example.org")
+        declare(malo)
+        theirs = services.cooptation_request_open(user=malo)
+        type(theirs).objects.filter(pk=theirs.pk).update(
+            created_at=timezone.now() - timedelta(days=31)
+        )
+    expire_verifications_everywhere.apply()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.EXPIRED
+    with tenant_context(saint_malo):
+        theirs.refresh_from_db()
+        assert theirs.status == RequestStatus.EXPIRED

@@ -136,3 +136,22 @@ def test_dashboard_shows_verification_counts_to_verifiers(
 def test_my_data_page(client_dinan, resident):
     page = client_dinan.login_as(resident).get("/my-data/").content.decode()
     assert "/my-data/export.json" in page and "/accounts/delete/" in page
+
+
+def test_invitation_without_address_comes_back_after_declaring(client_dinan, resident, neighbours):
+    _invitation, token = services.cooptation_invitation_create(inviter=neighbours[0])
+    path = f"/verify/invitation/{token}/"
+    client = client_dinan.login_as(resident)
+    assert "First tell us your address" in client.get(path).content.decode()
+    saved = client.post(
+        f"/verify/address/?next={path}",
+        {"address_line1": "1 rue Michel", "postcode": "22100", "city": "Dinan"},
+    )
+    assert saved["Location"] == path
+    unsafe = client.post(
+        "/verify/address/?next=https://evil.example/",
+        {"address_line1": "1 rue Michel", "postcode": "22100", "city": "Dinan"},
+    )
+    assert unsafe["Location"] == "/verify/"
+    assert client.post(path).status_code == 302
+    assert services.vouches_given_recently(neighbours[0]) == 1
