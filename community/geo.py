@@ -61,9 +61,10 @@ def _check_polygon(rings: Any) -> list[Ring]:
     return [_check_ring(r) for r in rings]
 
 
-def parse_area(value: str | dict | None) -> dict | None:
+def parse_area(raw: str | dict | None) -> dict | None:
     """A validated GeoJSON Polygon or MultiPolygon geometry (a Feature is unwrapped), or None
     for an empty value. Raises ValidationError with a message for staff."""
+    value: Any = raw
     if value in (None, "", {}):
         return None
     if isinstance(value, str):

@@ -30,7 +30,7 @@ def register(name: str, *, exporter: Exporter | None = None, eraser: Eraser | No
 def personal_data_export(user: User) -> dict:
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
-        "council": connection.tenant.name if hasattr(connection.tenant, "name") else "",
+        "council": getattr(getattr(connection, "tenant", None), "name", ""),
         "account": {
             "email": user.email,
             "full_name": user.full_name,

@@ -215,8 +215,9 @@ def vouching_graph(user: User, depth: int = 2) -> dict:
         )
         for vouch in vouches:
             edge = VouchEdge(vouch=vouch, voucher=vouch.voucher)
-            if level > 1 and vouch.voucher and vouch.voucher_id not in seen:
-                edge.upstream = received(vouch.voucher, level - 1, seen | {vouch.voucher_id})
+            voucher_id = vouch.voucher_id
+            if level > 1 and vouch.voucher and voucher_id is not None and voucher_id not in seen:
+                edge.upstream = received(vouch.voucher, level - 1, seen | {voucher_id})
             edges.append(edge)
         return edges
 

@@ -17,7 +17,8 @@ class PrivateTenantStorage(FileSystemStorage):
 
     @property
     def base_location(self) -> str:
-        return os.path.join(settings.PRIVATE_MEDIA_ROOT, connection.schema_name)
+        schema: str = getattr(connection, "schema_name", "public")
+        return os.path.join(settings.PRIVATE_MEDIA_ROOT, schema)
 
     @property
     def location(self) -> str:

@@ -184,8 +184,10 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
                 )
             else:
                 error = _("This code is not right. %(left)s attempts left.") % {"left": left}
-    if error:
-        raise ValidationError(error, code="bad_code")
+    if error or request is None:
+        raise ValidationError(
+            error or _("There is no postcard code waiting for you."), code="bad_code"
+        )
     return request
 
 
