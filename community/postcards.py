@@ -20,7 +20,8 @@ from .models import PostcardBatch
 
 def _qr_svg(url: str) -> str:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1)
-    return image.to_string(encoding="unicode")
+    # One QR per page: the path's fixed id would repeat, which WeasyPrint warns about.
+    return image.to_string(encoding="unicode").replace(' id="qr-path"', "")
 
 
 def services_settings_days() -> int:

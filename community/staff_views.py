@@ -93,7 +93,9 @@ def request_document(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="proof-{pk}.{extension}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    if verification.document_type != "application/pdf":
+        # Browsers refuse to show a PDF under a sandbox policy; images can have it.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     return response
 
 

@@ -182,3 +182,23 @@ def test_print_batch_is_one_pdf_page_per_postcard(in_dinan, staff):
     )
     services.postcard_code_check(user=people[1], code=by_name["Yann Guéguen"])
     assert selectors.is_verified(people[1]) and not selectors.is_verified(people[0])
+
+
+def test_batches_hold_at_most_batch_max_cards_oldest_first(in_dinan, staff, monkeypatch):
+    from community.services import postcard as postcard_services
+    from tests.conftest import make_user
+
+    from .conftest import declare
+
+    monkeypatch.setattr(postcard_services, "BATCH_MAX", 2)
+    requests = []
+    for i in range(3):
+        person = make_user(f"batch{i}@example.org")
+        declare(person)
+        requests.append(services.postcard_request(user=person))
+    first = services.postcard_batch_create(acting=staff)
+    assert set(first.requests.all()) == set(requests[:2])
+    second = services.postcard_batch_create(acting=staff)
+    assert list(second.requests.all()) == [requests[2]]
+    with pytest.raises(ValidationError):
+        services.postcard_batch_create(acting=staff)
