@@ -29,7 +29,7 @@ from .postcard import (
     postcard_expire_due,
     postcard_request,
 )
-from .proof import PROOF_MAX_BYTES, proof_submit
+from .proof import PROOF_MAX_BYTES, PROOF_REVIEW_DAYS, proof_expire_due, proof_submit
 from .residence import (
     community_settings_update,
     neighbourhood_create,
@@ -41,6 +41,7 @@ from .residence import (
 
 __all__ = [
     "PROOF_MAX_BYTES",
+    "PROOF_REVIEW_DAYS",
     "community_settings_update",
     "cooptation_expire_due",
     "cooptation_invitation_accept",
@@ -63,6 +64,7 @@ __all__ = [
     "postcard_code_check",
     "postcard_expire_due",
     "postcard_request",
+    "proof_expire_due",
     "proof_submit",
     "residence_declare",
     "resident_verify_in_person",

@@ -25,6 +25,7 @@ from ._common import (
 )
 from .cooptation import cooptation_expire_due
 from .postcard import postcard_expire_due
+from .proof import proof_expire_due
 
 
 def _locked(request: VerificationRequest) -> VerificationRequest:
@@ -128,5 +129,6 @@ def verification_revoke(*, acting: User, resident: User, reason: str) -> Residen
 
 
 def verifications_expire_due() -> int:
-    """Expire co-optation requests and postcard codes past their date (run hourly)."""
-    return cooptation_expire_due() + postcard_expire_due()
+    """Expire co-optation requests, postcard codes and unreviewed proofs past their date (run
+    hourly)."""
+    return cooptation_expire_due() + postcard_expire_due() + proof_expire_due()

@@ -202,3 +202,24 @@ def test_proof_needs_a_declared_address(in_dinan):
         services.proof_submit(user=newcomer, upload=upload("b.pdf", pdf_bytes()))
     assert refused.value.code == "no_address"
     declare(newcomer)
+
+
+def test_unreviewed_proof_expires_and_its_document_is_deleted(submitted, pending_resident):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from community.services import PROOF_REVIEW_DAYS
+
+    path = Path(submitted.document.path)
+    assert services.verifications_expire_due() == 0 and path.exists()
+    type(submitted).objects.filter(pk=submitted.pk).update(
+        created_at=timezone.now() - timedelta(days=PROOF_REVIEW_DAYS, minutes=1)
+    )
+    assert services.verifications_expire_due() == 1
+    submitted.refresh_from_db()
+    assert submitted.status == RequestStatus.EXPIRED and not submitted.document
+    assert not path.exists()
+    home = residence(pending_resident)
+    assert home.status == Status.UNVERIFIED and "not reviewed in time" in home.reason
+    assert VerificationEvent.objects.filter(kind=EventKind.EXPIRED, request=submitted).exists()
