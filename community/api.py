@@ -56,6 +56,10 @@ class QueueItemSerializer(serializers.Serializer):
         return bool(obj.document)
 
 
+class DecisionSerializer(serializers.Serializer):
+    status = serializers.CharField()
+
+
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
@@ -151,7 +155,7 @@ class StaffApproveView(APIView):
 
     permission_classes = [HasRole.of(*selectors.VERIFIER_ROLES)]
 
-    @extend_schema(request=None, responses=VerificationStatusSerializer)
+    @extend_schema(request=None, responses=DecisionSerializer)
     def post(self, request, pk: int):
         verification = get_object_or_404(VerificationRequest, pk=pk)
         try:
@@ -166,7 +170,7 @@ class StaffRejectView(APIView):
 
     permission_classes = [HasRole.of(*selectors.VERIFIER_ROLES)]
 
-    @extend_schema(request=ReasonSerializer, responses={200: None})
+    @extend_schema(request=ReasonSerializer, responses=DecisionSerializer)
     def post(self, request, pk: int):
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -185,7 +189,7 @@ class StaffRevokeView(APIView):
 
     permission_classes = [HasRole.of(*selectors.VERIFIER_ROLES)]
 
-    @extend_schema(request=ReasonSerializer, responses={200: None})
+    @extend_schema(request=ReasonSerializer, responses=DecisionSerializer)
     def post(self, request, user_id: int):
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -7,7 +7,7 @@ address, a postcard code, or in person at the town hall). Every decision is a
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -84,8 +84,14 @@ class CommunitySettings(models.Model):
 
     @classmethod
     def load(cls) -> "CommunitySettings":
-        settings_row, _created = cls.objects.get_or_create(pk=1)
-        return settings_row
+        found = cls.objects.filter(pk=1).first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():
+                return cls.objects.create(pk=1)
+        except IntegrityError:  # created meanwhile by a concurrent request
+            return cls.objects.get(pk=1)
 
     def requires_verification(self, feature: str) -> bool:
         return bool(getattr(self, f"require_{Feature(feature).value}"))
