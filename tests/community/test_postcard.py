@@ -177,9 +177,15 @@ def test_print_batch_is_one_pdf_page_per_postcard(in_dinan, staff):
     printed = re.findall(r'class="code">([0-9A-Z]{4}-[0-9A-Z]{4})<', rendered.html)
     assert len(printed) == 3
     services.postcard_batch_mark_posted(acting=staff, batch=batch)
-    by_name = dict(
-        re.findall(r"Hello ([^,]+),.*?class=\"code\">([0-9A-Z-]{9})<", rendered.html, re.S)
-    )
+    # Postcards are printed in the council's language: find each card's code by its name.
+    cards = rendered.html.split('<section class="card">')[1:]
+    by_name = {
+        person.full_name: re.search(r'class="code">([0-9A-Z-]{9})<', card).group(1)
+        for card in cards
+        for person in people
+        if person.full_name in card
+    }
+    assert len(by_name) == 3
     services.postcard_code_check(user=people[1], code=by_name["Yann Guéguen"])
     assert selectors.is_verified(people[1]) and not selectors.is_verified(people[0])
 
