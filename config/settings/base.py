@@ -218,7 +218,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # tenant-schemas-celery: cache the schema → council lookup in each worker (DESIGN.md §2).
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
 CELERY_BEAT_SCHEDULE: dict = {
-    # Expire verification requests and postcard codes past their date, in every council.
+    # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
     "community-expire-verifications": {
         "task": "community.tasks.expire_verifications_everywhere",
         "schedule": 3600,
