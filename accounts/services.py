@@ -123,7 +123,11 @@ def profile_update(*, user: User, full_name: str, email: str, phone: str, langua
 @transaction.atomic
 def account_delete(*, user: User) -> None:
     """The resident's own deletion. Apps that keep records other residents rely on (reports,
-    votes) point at users with on_delete=SET_NULL and keep the record without the person."""
+    votes) point at users with on_delete=SET_NULL and keep the record without the person.
+    Apps' erasers (community.privacy) run first: private files, personal data in audit rows."""
+    from community.privacy import personal_data_erase
+
+    personal_data_erase(user)
     user.delete()
 
 

@@ -11,9 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from tenants.models import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ outbox: list[SentSms] = []
 class LocmemBackend(BaseBackend):
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
         sid = "SMtest" + uuid.uuid4().hex[:28]
-        outbox.append(SentSms(to=to, body=body, sid=sid, schema=connection.schema_name))
+        outbox.append(SentSms(to=to, body=body, sid=sid, schema=tenant_connection().schema_name))
         return sid
 
 

@@ -3,3 +3,38 @@ from django.apps import AppConfig
 
 class CommunityConfig(AppConfig):
     name = "community"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from accounts.portal import PortalSection, register
+        from accounts.roles import Role
+
+        from . import privacy
+        from .selectors import VERIFIER_ROLES
+        from .services.privacy import community_erase, community_export
+
+        privacy.register("community", exporter=community_export, eraser=community_erase)
+        register(
+            PortalSection(_("Verification"), "community_staff:queue", VERIFIER_ROLES, order=20)
+        )
+        register(
+            PortalSection(_("Residents"), "community_staff:residents", VERIFIER_ROLES, order=21)
+        )
+        register(PortalSection(_("Postcards"), "community_staff:batches", VERIFIER_ROLES, order=22))
+        register(
+            PortalSection(
+                _("Neighbourhoods"),
+                "community_staff:neighbourhoods",
+                (Role.COUNCIL_ADMIN,),
+                order=80,
+            )
+        )
+        register(
+            PortalSection(
+                _("Verification settings"),
+                "community_staff:settings",
+                (Role.COUNCIL_ADMIN,),
+                order=96,
+            )
+        )

@@ -69,9 +69,10 @@ def clean_image(
                 _("This file is not an accepted image (%(allowed)s).") % {"allowed": allowed},
                 code="bad_type",
             )
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)  # keep the photo upright once EXIF is gone
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            # Keep the photo upright once EXIF is gone.
+            image: Image.Image = ImageOps.exif_transpose(opened)
             image.thumbnail((max_side, max_side))
             if fmt == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")

@@ -175,6 +175,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".run" / "media"))
 # Uploaded files go under MEDIA_ROOT/<schema>/: one council never sees another's files.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# Private files (proofs of address) go under PRIVATE_MEDIA_ROOT/<schema>/, outside MEDIA_ROOT:
+# no public URL reaches them, only views that check who is asking (community.storage).
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / ".run" / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -184,9 +187,6 @@ MEDIA_X_ACCEL_PREFIX = env("MEDIA_X_ACCEL_PREFIX", default="")
 # How many proxies of ours stand in front of the app (to read the client address from
 # X-Forwarded-For); 0 = use the connection's address.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
-# Files that must never be served as plain files (hidden report photos): outside MEDIA_ROOT,
-# per council (PRIVATE_MEDIA_ROOT/<schema>/), read only through views that check permissions.
-PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(MEDIA_ROOT).rstrip("/") + "-private")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -229,7 +229,13 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # tenant-schemas-celery: cache the schema → council lookup in each worker (DESIGN.md §2).
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
+    "community-expire-verifications": {
+        "task": "community.tasks.expire_verifications_everywhere",
+        "schedule": 3600,
+    },
+}
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

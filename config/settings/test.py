@@ -13,7 +13,9 @@ PUBLIC_URL_SCHEME = "http"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".run" / "test-media"))
-PRIVATE_MEDIA_ROOT = MEDIA_ROOT.rstrip("/") + "-private"
+PRIVATE_MEDIA_ROOT = env(
+    "PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / ".run" / "test-private-media")
+)
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

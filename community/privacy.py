@@ -1,0 +1,56 @@
+"""A resident's own data: export (JSON) and erasure.
+
+Apps register what they hold about a person: an exporter returns a JSON-able value for the
+resident's download; an eraser removes or anonymises personal data before the account row is
+deleted. `accounts.services.account_delete` calls `personal_data_erase`, so every way of deleting
+an account goes through the erasers.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import User
+
+Exporter = Callable[[User], Any]
+Eraser = Callable[[User], None]
+_EXPORTERS: dict[str, Exporter] = {}
+_ERASERS: dict[str, Eraser] = {}
+
+
+def register(name: str, *, exporter: Exporter | None = None, eraser: Eraser | None = None) -> None:
+    if exporter is not None:
+        _EXPORTERS[name] = exporter
+    if eraser is not None:
+        _ERASERS[name] = eraser
+
+
+def personal_data_export(user: User) -> dict:
+    data: dict[str, Any] = {
+        "exported_at": timezone.now().isoformat(),
+        "council": getattr(getattr(connection, "tenant", None), "name", ""),
+        "account": {
+            "email": user.email,
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "phone_confirmed_at": _iso(user.phone_confirmed_at),
+            "language": user.language,
+            "email_confirmed": user.email_confirmed,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        },
+    }
+    for name, exporter in sorted(_EXPORTERS.items()):
+        data[name] = exporter(user)
+    return data
+
+
+def personal_data_erase(user: User) -> None:
+    for _name, eraser in sorted(_ERASERS.items()):
+        eraser(user)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None

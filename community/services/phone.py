@@ -1,0 +1,123 @@
+"""Phone number confirmation by SMS code, for residents who want SMS alerts.
+
+Sending is limited per number, per account and per client address (an SMS costs money and can
+be used to harass a number); checking is limited per code and per account. The counters and
+the pending code's hash live in Redis under the council's key space.
+"""
+
+import re
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from alerts.transport import SmsError, send_sms
+
+from .. import codes, ratelimit
+from ..models import EventKind
+from ._common import event_record
+
+CODE_SECONDS = 10 * 60
+HOUR, DAY = 3600, 24 * 3600
+# (key prefix, limit, window): sends allowed.
+SEND_LIMITS = {
+    "number": (3, HOUR),
+    "account": (5, DAY),
+    "ip": (10, HOUR),
+}
+MAX_WRONG_PER_CODE = 5
+CHECKS_PER_DAY = 15
+
+
+def phone_normalise(raw: str) -> str:
+    """E.164: "06 12 34 56 78" (a French number) → "+33612345678"."""
+    digits = re.sub(r"[\s.\-()]", "", raw or "")
+    if re.fullmatch(r"0[1-9]\d{8}", digits):
+        digits = "+33" + digits[1:]
+    elif digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        raise ValidationError(
+            _("Enter a phone number, e.g. 06 12 34 56 78 or +33 6 12 34 56 78."), code="bad_phone"
+        )
+    return digits
+
+
+def _send_keys(*, user: User, phone: str, ip: str) -> dict[str, str]:
+    return {
+        "number": f"sms-send:number:{phone}",
+        "account": f"sms-send:account:{user.pk}",
+        "ip": f"sms-send:ip:{ip}",
+    }
+
+
+def _pending_key(user: User) -> str:
+    return f"phone-code:{user.pk}"
+
+
+def phone_confirmation_send(*, user: User, phone: str, ip: str) -> str:
+    """Text a 6-digit code to `phone`; returns the normalised number. Raises RateLimited when a
+    limit is reached, ValidationError for a bad number or a refused message."""
+    phone = phone_normalise(phone)
+    keys = _send_keys(user=user, phone=phone, ip=ip)
+    for name, key in keys.items():
+        limit, _window = SEND_LIMITS[name]
+        if ratelimit.over(key, limit=limit):
+            raise ratelimit.RateLimited(
+                _("Too many codes were sent. Wait a while before asking for another one."),
+                code="rate_limited",
+            )
+    for name, key in keys.items():
+        ratelimit.hit(key, window=SEND_LIMITS[name][1])
+    code = codes.new_digits(6)
+    nonce = codes.new_code()
+    cache.set(
+        _pending_key(user),
+        {
+            "phone": phone,
+            "nonce": nonce,
+            "hash": codes.keyed_hash("phone-code", user.pk, phone, nonce, code),
+        },
+        timeout=CODE_SECONDS,
+    )
+    try:
+        send_sms(to=phone, body=_("%(code)s is your code to confirm this number.") % {"code": code})
+    except SmsError as error:
+        cache.delete(_pending_key(user))
+        raise ValidationError(
+            _("We could not send a message to this number."), code="sms_failed"
+        ) from error
+    return phone
+
+
+def phone_confirmation_check(*, user: User, code: str, ip: str) -> User:
+    """Confirm the number the last code was sent to. Raises RateLimited or ValidationError."""
+    if ratelimit.hit(f"sms-check:account:{user.pk}", window=DAY) > CHECKS_PER_DAY:
+        raise ratelimit.RateLimited(
+            _("Too many attempts today. Try again tomorrow."), code="rate_limited"
+        )
+    pending = cache.get(_pending_key(user))
+    if not pending:
+        raise ValidationError(
+            _("No code is waiting, or it expired. Ask for a new code."), code="no_code"
+        )
+    wrong_key = f"sms-check:wrong:{user.pk}:{pending['nonce']}"
+    candidate = codes.keyed_hash(
+        "phone-code", user.pk, pending["phone"], pending["nonce"], re.sub(r"\s", "", code or "")
+    )
+    if not codes.hashes_match(pending["hash"], candidate):
+        wrong = ratelimit.hit(wrong_key, window=CODE_SECONDS)
+        if wrong >= MAX_WRONG_PER_CODE:
+            cache.delete(_pending_key(user))
+            raise ValidationError(_("Too many wrong codes. Ask for a new code."), code="bad_code")
+        raise ValidationError(_("This code is not right."), code="bad_code")
+    cache.delete_many([_pending_key(user), wrong_key])
+    with transaction.atomic():
+        user.phone = pending["phone"]
+        user.phone_confirmed_at = timezone.now()
+        user.save(update_fields=["phone", "phone_confirmed_at"])
+        event_record(kind=EventKind.PHONE_CONFIRMED, resident=user, actor=user)
+    return user

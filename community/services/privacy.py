@@ -1,0 +1,74 @@
+"""What the community app exports and erases for a resident (registered in apps.py)."""
+
+from accounts.models import User
+
+from ..models import Residence, VerificationEvent, VerificationRequest, Vouch
+from ..privacy import _iso
+from ._common import discard_document
+
+
+def community_export(user: User) -> dict:
+    residence = Residence.objects.select_related("neighbourhood").filter(user=user).first()
+    return {
+        "residence": None
+        if residence is None
+        else {
+            "address_line1": residence.address_line1,
+            "address_line2": residence.address_line2,
+            "postcode": residence.postcode,
+            "city": residence.city,
+            "neighbourhood": residence.neighbourhood.name if residence.neighbourhood else None,
+            "latitude": residence.latitude,
+            "longitude": residence.longitude,
+            "verification_status": residence.status,
+            "method": residence.method,
+            "verified_at": _iso(residence.verified_at),
+            "reason": residence.reason,
+        },
+        "verification_requests": [
+            {
+                "method": r.method,
+                "status": r.status,
+                "created_at": _iso(r.created_at),
+                "decided_at": _iso(r.decided_at),
+                "reason": r.reason,
+                "address": r.address,
+                "document": (
+                    {
+                        "type": r.document_type,
+                        "size": r.document_size,
+                        "deleted_at": _iso(r.document_deleted_at),
+                    }
+                    if r.document_type
+                    else None
+                ),
+                "vouches_received": [
+                    {"at": _iso(v.created_at), "withdrawn_at": _iso(v.withdrawn_at)}
+                    for v in r.vouches.all()
+                ],
+            }
+            for r in VerificationRequest.objects.filter(resident=user).prefetch_related("vouches")
+        ],
+        "vouches_given": [
+            {
+                "for": v.request.resident.full_name,
+                "at": _iso(v.created_at),
+                "withdrawn_at": _iso(v.withdrawn_at),
+            }
+            for v in Vouch.objects.filter(voucher=user).select_related("request__resident")
+        ],
+        "history": [
+            {"event": e.kind, "at": _iso(e.created_at), "method": e.method, "reason": e.reason}
+            for e in VerificationEvent.objects.filter(resident=user).order_by("created_at")
+        ],
+    }
+
+
+def community_erase(user: User) -> None:
+    """Before the account goes: delete proof files (the rows cascade with the user), and strip
+    the audit trail of anything personal. Kept, without the person: the vouches they gave
+    (their neighbours' verification rests on them) and the anonymous decision events."""
+    for request in VerificationRequest.objects.filter(resident=user).exclude(document=""):
+        discard_document(request)
+        request.save(update_fields=["document", "document_deleted_at"])
+    VerificationEvent.objects.filter(resident=user).update(data={}, reason="")
