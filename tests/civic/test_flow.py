@@ -14,6 +14,8 @@ from .conftest import DINAN, jpeg_with_gps, offset, png
 def test_report_triage_follow_fix_reopen(
     dinan, resident, neighbour, pothole, roads_agent, django_capture_on_commit_callbacks
 ):
+    resident.language = "en"  # emails go out in the recipient's language
+    resident.save()
     alice = CouncilClient(dinan).login_as(resident)
     # 1. Alice reports a pothole with two photos.
     response = alice.get("/reports/new/", {"category": "pothole", "lat": DINAN[0], "lon": DINAN[1]})

@@ -15,7 +15,7 @@ def test_follower_email_is_sent_by_the_worker_in_the_councils_schema(
 
     dinan = Council.objects.get(slug="dinan")
     with tenant_context(dinan):
-        reporter = make_user("live-reporter@example.org")
+        reporter = make_user("live-reporter@example.org", language="en")  # emails: her language
         staff = make_user("live-moderator@dinan.example", "moderator")
         category = Category.objects.create(code="live-pothole", name_fr="Trou", name_en="Hole")
         try:

@@ -141,6 +141,9 @@ def test_neighbourhood_is_found_from_the_point(resident, pothole):
 def test_status_change_writes_public_event_and_emails_followers(
     resident, neighbour, pothole, roads_agent, django_capture_on_commit_callbacks
 ):
+    for person in (resident, neighbour):  # emails go out in the recipient's language
+        person.language = "en"
+        person.save()
     report = _report(resident, pothole)
     services.report_follow(report=report, user=neighbour)
     with django_capture_on_commit_callbacks(execute=True):
@@ -241,6 +244,8 @@ def test_bulk_status_change_reports_each_failure(resident, pothole, streetlight,
 def test_fixed_then_reopened_by_the_reporter_only(
     resident, neighbour, pothole, moderator, django_capture_on_commit_callbacks
 ):
+    resident.language = "en"  # emails go out in the recipient's language
+    resident.save()
     report = _report(resident, pothole)
     with django_capture_on_commit_callbacks(execute=True):
         services.report_status_change(
