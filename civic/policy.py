@@ -6,14 +6,21 @@ TRIAGE_ROLES = (Role.COUNCIL_ADMIN, Role.MODERATOR, Role.AGENT)
 ALL_REPORTS_ROLES = (Role.COUNCIL_ADMIN, Role.MODERATOR)
 
 
-def may_report(user) -> bool:
-    """Whether `user` may submit a report.
+def report_refusal(user) -> str | None:
+    """Why `user` may not submit a report ("email" or "verification"), or None when they may:
+    a signed-in, active account with a confirmed email, and a verified address when the council
+    reserves reporting to verified residents (community settings)."""
+    from community.selectors import may_use
 
-    For now: a signed-in, active account whose email is confirmed. The council's "only verified
-    residents may report" setting plugs in here (lead: wire
-    `community.selectors.verification_required("report_issue")` and `is_verified(user)` once
-    they exist, e.g. `and (not verification_required("report_issue") or is_verified(user))`)."""
-    return bool(user and user.is_authenticated and user.is_active and user.email_confirmed)
+    if not (user and user.is_authenticated and user.is_active and user.email_confirmed):
+        return "email"
+    if not may_use(user, "report_issue"):
+        return "verification"
+    return None
+
+
+def may_report(user) -> bool:
+    return report_refusal(user) is None
 
 
 def may_triage(user) -> bool:

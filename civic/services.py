@@ -274,8 +274,12 @@ def issue_report_create(
     if source == Source.OPEN311:
         if api_key is None or not api_key.is_active:
             raise PermissionDenied(_("A valid API key is required."))
-    elif not policy.may_report(reporter):
-        raise PermissionDenied(_("Confirm your email address before reporting a problem."))
+    elif (refusal := policy.report_refusal(reporter)) is not None:
+        raise PermissionDenied(
+            _("Confirm your email address before reporting a problem.")
+            if refusal == "email"
+            else _("This council asks residents to verify their address before reporting.")
+        )
     if not category.is_active:
         raise ValidationError(_("This category is no longer in use."), code="bad_category")
     _check_point(latitude, longitude, address)

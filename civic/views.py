@@ -191,8 +191,9 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_new(request: HttpRequest) -> HttpResponse:
     """Step 1: the category (and a point, when the map was used); step 2: the report itself."""
-    if not policy.may_report(request.user):
-        return render(request, "civic/cannot_report.html", status=403)
+    refusal = policy.report_refusal(request.user)
+    if refusal is not None:
+        return render(request, "civic/cannot_report.html", {"refusal": refusal}, status=403)
     categories = selectors.categories_active()
     code = request.GET.get("category") or request.POST.get("category")
     category = categories.filter(code=code).first() if code else None
