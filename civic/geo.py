@@ -37,29 +37,3 @@ def distance_expression(lat: float, lon: float) -> CombinedExpression:
         output_field=FloatField(),
     )
     return Value(2 * EARTH_RADIUS_M) * ASin(Sqrt(a))
-
-
-def point_in_geometry(lat: float, lon: float, geometry: dict | None) -> bool:
-    """Whether a point lies in a GeoJSON Polygon or MultiPolygon (ray casting; holes honoured)."""
-    if not geometry:
-        return False
-    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
-    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
-    for polygon in polygons:
-        if (
-            polygon
-            and _in_ring(lon, lat, polygon[0])
-            and not any(_in_ring(lon, lat, hole) for hole in polygon[1:])
-        ):
-            return True
-    return False
-
-
-def _in_ring(x: float, y: float, ring: list) -> bool:
-    inside = False
-    for i in range(len(ring)):
-        x1, y1 = ring[i][0], ring[i][1]
-        x2, y2 = ring[i - 1][0], ring[i - 1][1]
-        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-            inside = not inside
-    return inside

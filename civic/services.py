@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from community.uploads import clean_image
 
-from . import geo, policy
+from . import policy
 from .models import (
     OPEN_STATUSES,
     Category,
@@ -201,14 +201,12 @@ def _check_point(latitude: float | None, longitude: float | None, address: str) 
 
 
 def neighbourhood_for(latitude: float | None, longitude: float | None):
-    from community.models import Neighbourhood
+    """The neighbourhood of a report's point (community owns the areas and the geometry)."""
+    from community.services import neighbourhood_for_point
 
     if latitude is None or longitude is None:
         return None
-    for hood in Neighbourhood.objects.exclude(area=None).only("pk", "area"):
-        if geo.point_in_geometry(latitude, longitude, hood.area):
-            return hood
-    return None
+    return neighbourhood_for_point(lon=longitude, lat=latitude)
 
 
 def _clean_photos(uploads: Sequence[UploadedFile], *, already: int = 0) -> list:
