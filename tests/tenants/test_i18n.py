@@ -49,3 +49,11 @@ def test_french_catalogue_has_no_untranslated_or_fuzzy_entry(where):
     untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') and "#~" not in e]
     fuzzy = [e for e in entries if "#, fuzzy" in e]
     assert untranslated == [] and fuzzy == []
+
+
+def test_labels_take_a_french_colon_in_french(dinan):
+    dinan.contact_email = "mairie@dinan.example"
+    dinan.save()
+    french = CouncilClient(dinan, language="").get("/").content.decode()
+    english = CouncilClient(dinan).get("/").content.decode()
+    assert "Contact\u00a0: <a" in french and "Contact: <a" in english
