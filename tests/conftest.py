@@ -107,9 +107,10 @@ class CouncilClient(Client):
         try:
             return super().request(**request)
         finally:
-            connection.set_tenant(previous) if previous.schema_name != "public" else (
+            if previous.schema_name == "public":
                 connection.set_schema_to_public()
-            )
+            else:
+                connection.set_tenant(previous)
 
     def login_as(self, user) -> "CouncilClient":
         self.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
