@@ -260,7 +260,13 @@ class Outbox:
         self.path = path
 
     def messages(self) -> list[str]:
-        return [p.read_text() for p in sorted(self.path.glob("*.log"))]
+        # The file backend appends messages to one file per backend instance and second, each
+        # followed by a line of 79 dashes.
+        separator = "\n" + "-" * 79 + "\n"
+        found = []
+        for path in sorted(self.path.glob("*.log")):
+            found += [m for m in path.read_text().split(separator) if m.strip()]
+        return found
 
     def wait_for(self, count: int, timeout: float = 20) -> list[str]:
         deadline = time.monotonic() + timeout
