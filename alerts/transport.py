@@ -3,17 +3,27 @@ through `send_sms`, which hands the message to the backend named by settings.SMS
 
 - alerts.transport.ConsoleBackend: development without the simulator, logs the message;
 - alerts.transport.LocmemBackend: tests, keeps messages in `alerts.transport.outbox`;
-- the Twilio backend (added by the alerts pipeline) for the simulator and production.
+- alerts.transport.TwilioBackend: the official twilio client, with the council's credentials
+  (alerts/credentials.py); TWILIO_API_BASE_URL points it at the simulator in development and in
+  the pipeline's tests (DESIGN.md §4).
 """
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +39,21 @@ class SentSms:
 
 class SmsError(Exception):
     """A message the provider refused. `code` is the provider's error code, `retryable` says
-    whether sending it again later is safe."""
+    whether sending it again later is safe. `unconfirmed` means the request may have reached the
+    provider (connection lost after sending): it may or may not have been sent."""
 
-    def __init__(self, message: str, *, code: int | None = None, retryable: bool = False):
+    def __init__(self, message: str, *, code: int | None = None, retryable: bool = False,
+                 unconfirmed: bool = False):
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+        self.unconfirmed = unconfirmed
 
 
 class BaseBackend:
+    def __init__(self, **options):
+        self.options = options
+
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
         raise NotImplementedError
 
@@ -59,8 +75,87 @@ class LocmemBackend(BaseBackend):
         return sid
 
 
-def get_backend() -> BaseBackend:
-    return import_string(settings.SMS_BACKEND)()
+class RebasingHttpClient(TwilioHttpClient):
+    """The twilio client's HTTP client, sending every call to `base_url` (the simulator) when it
+    is set, with a connection pool large enough for the pipeline's concurrent sends."""
+
+    def __init__(self, base_url: str = "", timeout: float | None = None, pool_size: int = 32):
+        super().__init__(pool_connections=True, timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def request(self, method, url, *args, **kwargs):
+        if self.base_url:
+            parts = urlsplit(url)
+            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, url, *args, **kwargs)
+
+
+_clients: dict[tuple[str, str, str], Client] = {}
+_clients_lock = threading.Lock()
+
+
+def twilio_client(account_sid: str, auth_token: str) -> Client:
+    """One client (and connection pool) per account and process; thread-safe."""
+    key = (account_sid, auth_token, settings.TWILIO_API_BASE_URL)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            http = RebasingHttpClient(settings.TWILIO_API_BASE_URL,
+                                      timeout=settings.TWILIO_HTTP_TIMEOUT)
+            client = _clients[key] = Client(account_sid, auth_token, http_client=http)
+        return client
+
+
+def _sent_nothing(error: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection failed before the request went out (refused, unreachable,
+    connect timeout): only then is sending again certainly not a duplicate."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+class TwilioBackend(BaseBackend):
+    """Sends through Twilio's Messages API with a Messaging Service.
+
+    Options: `credentials` (alerts.credentials.TwilioCredentials); by default those of the
+    council whose schema the connection is on, falling back to the platform's.
+    Only HTTP 429 and connection failures before the request was sent are retryable: Twilio
+    documents nothing else as "not processed", and it has no idempotency key (DESIGN.md §4).
+    """
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+        from .credentials import council_credentials
+
+        credentials = self.options.get("credentials") or council_credentials()
+        if credentials is None or not credentials.messaging_service_sid:
+            raise SmsError("Twilio is not configured (account and Messaging Service).")
+        params = {"to": to, "body": body,
+                  "messaging_service_sid": credentials.messaging_service_sid}
+        if status_callback:
+            params["status_callback"] = status_callback
+        client = twilio_client(credentials.account_sid, credentials.auth_token)
+        try:
+            return client.messages.create(**params).sid
+        except TwilioRestException as error:
+            if error.status == 429:
+                raise SmsError("Twilio is rate limiting (HTTP 429).", code=error.code or 20429,
+                               retryable=True) from error
+            raise SmsError(str(error.msg)[:250], code=error.code) from error
+        except requests.exceptions.ConnectionError as error:
+            if _sent_nothing(error):
+                raise SmsError("Twilio could not be reached.", retryable=True) from error
+            raise SmsError("The connection to Twilio broke after the request was sent.",
+                           unconfirmed=True) from error
+        except requests.exceptions.Timeout as error:
+            raise SmsError("Twilio did not answer in time.", unconfirmed=True) from error
+
+
+def get_backend(**options) -> BaseBackend:
+    return import_string(settings.SMS_BACKEND)(**options)
 
 
 def send_sms(*, to: str, body: str, status_callback: str | None = None) -> str:

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import webhooks
 
 app_name = "alerts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),
+    path("webhooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio_inbound"),
+]
