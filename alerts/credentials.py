@@ -22,8 +22,10 @@ class TwilioCredentials:
     messaging_service_sid: str
 
     def __repr__(self) -> str:  # never print the token
-        return (f"TwilioCredentials({self.account_sid!r}, "
-                f"messaging_service={self.messaging_service_sid!r})")
+        return (
+            f"TwilioCredentials({self.account_sid!r}, "
+            f"messaging_service={self.messaging_service_sid!r})"
+        )
 
 
 def _fernet_key(secret: str) -> bytes:
@@ -62,7 +64,8 @@ def platform_credentials() -> TwilioCredentials | None:
     if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
         return None
     return TwilioCredentials(
-        settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
         settings.TWILIO_MESSAGING_SERVICE_SID,
     )
 

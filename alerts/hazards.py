@@ -33,9 +33,13 @@ class Hazard:
     def for_language(self, language: str, council_name: str) -> dict:
         text = self.texts.get(language) or self.texts["fr"]
         fields = {
-            "hazard": self.code, "language": language if language in self.texts else "fr",
-            "category": self.category, "urgency": self.urgency, "severity": self.severity,
-            "certainty": self.certainty, "response_type": self.response_type,
+            "hazard": self.code,
+            "language": language if language in self.texts else "fr",
+            "category": self.category,
+            "urgency": self.urgency,
+            "severity": self.severity,
+            "certainty": self.certainty,
+            "response_type": self.response_type,
         }
         for name in ("event", "headline", "sms_body", "description", "instruction"):
             fields[name] = getattr(text, name).replace("{council}", council_name)
@@ -46,10 +50,17 @@ HAZARDS: dict[str, Hazard] = {
     h.code: h
     for h in [
         Hazard(
-            "flood", _("Flood"), "Met", "Immediate", "Severe", "Observed", "Prepare",
+            "flood",
+            _("Flood"),
+            "Met",
+            "Immediate",
+            "Severe",
+            "Observed",
+            "Prepare",
             {
                 "fr": HazardText(
-                    "Inondation", "Alerte inondation",
+                    "Inondation",
+                    "Alerte inondation",
                     "{council} - ALERTE INONDATION : la crue monte rapidement. Evitez les bords "
                     "de l'eau et les parkings souterrains, ne prenez pas la voiture. Infos : "
                     "site de la mairie.",
@@ -58,7 +69,8 @@ HAZARDS: dict[str, Hazard] = {
                     "entre, ne traversez pas une zone inondee.",
                 ),
                 "en": HazardText(
-                    "Flood", "Flood warning",
+                    "Flood",
+                    "Flood warning",
                     "{council} - FLOOD WARNING: the river is rising fast. Keep away from the "
                     "water's edge and underground car parks, do not drive. Updates on the "
                     "council's site.",
@@ -69,10 +81,17 @@ HAZARDS: dict[str, Hazard] = {
             },
         ),
         Hazard(
-            "storm", _("Storm"), "Met", "Expected", "Severe", "Likely", "Shelter",
+            "storm",
+            _("Storm"),
+            "Met",
+            "Expected",
+            "Severe",
+            "Likely",
+            "Shelter",
             {
                 "fr": HazardText(
-                    "Tempete", "Alerte tempete",
+                    "Tempete",
+                    "Alerte tempete",
                     "{council} - ALERTE TEMPETE : vents violents attendus. Restez chez vous, "
                     "rentrez les objets exposes au vent, evitez les parcs et les bords de mer.",
                     "Des rafales de vent violentes sont attendues sur la commune.",
@@ -80,7 +99,8 @@ HAZARDS: dict[str, Hazard] = {
                     "deplacements.",
                 ),
                 "en": HazardText(
-                    "Storm", "Storm warning",
+                    "Storm",
+                    "Storm warning",
                     "{council} - STORM WARNING: violent winds expected. Stay indoors, bring in "
                     "loose objects, avoid parks and the seafront.",
                     "Violent gusts of wind are expected over the council's area.",
@@ -89,10 +109,17 @@ HAZARDS: dict[str, Hazard] = {
             },
         ),
         Hazard(
-            "heatwave", _("Heatwave"), "Met", "Expected", "Moderate", "Likely", "Prepare",
+            "heatwave",
+            _("Heatwave"),
+            "Met",
+            "Expected",
+            "Moderate",
+            "Likely",
+            "Prepare",
             {
                 "fr": HazardText(
-                    "Canicule", "Alerte canicule",
+                    "Canicule",
+                    "Alerte canicule",
                     "{council} - CANICULE : fortes chaleurs attendues. Buvez de l'eau, restez "
                     "au frais, prenez des nouvelles de vos voisins ages ou isoles.",
                     "Des temperatures tres elevees sont attendues jour et nuit.",
@@ -100,7 +127,8 @@ HAZARDS: dict[str, Hazard] = {
                     "et fenetres le jour.",
                 ),
                 "en": HazardText(
-                    "Heatwave", "Heatwave warning",
+                    "Heatwave",
+                    "Heatwave warning",
                     "{council} - HEATWAVE: very high temperatures expected. Drink water, keep "
                     "cool, check on elderly or isolated neighbours.",
                     "Very high temperatures are expected by day and by night.",
@@ -110,11 +138,17 @@ HAZARDS: dict[str, Hazard] = {
             },
         ),
         Hazard(
-            "water", _("Water contamination"), "Health", "Immediate", "Severe", "Observed",
+            "water",
+            _("Water contamination"),
+            "Health",
+            "Immediate",
+            "Severe",
+            "Observed",
             "Avoid",
             {
                 "fr": HazardText(
-                    "Eau non potable", "Eau du robinet non potable",
+                    "Eau non potable",
+                    "Eau du robinet non potable",
                     "{council} - EAU NON POTABLE : ne buvez pas l'eau du robinet et ne "
                     "l'utilisez pas pour cuisiner jusqu'a nouvel ordre. Eau en bouteille "
                     "distribuee en mairie.",
@@ -123,7 +157,8 @@ HAZARDS: dict[str, Hazard] = {
                     "dents.",
                 ),
                 "en": HazardText(
-                    "Drinking water contamination", "Tap water unsafe to drink",
+                    "Drinking water contamination",
+                    "Tap water unsafe to drink",
                     "{council} - WATER UNSAFE: do not drink tap water or cook with it until "
                     "further notice. Bottled water available at the town hall.",
                     "A contamination of the drinking water network has been detected.",
@@ -132,11 +167,17 @@ HAZARDS: dict[str, Hazard] = {
             },
         ),
         Hazard(
-            "evacuation", _("Evacuation"), "Safety", "Immediate", "Extreme", "Observed",
+            "evacuation",
+            _("Evacuation"),
+            "Safety",
+            "Immediate",
+            "Extreme",
+            "Observed",
             "Evacuate",
             {
                 "fr": HazardText(
-                    "Evacuation", "Ordre d'evacuation",
+                    "Evacuation",
+                    "Ordre d'evacuation",
                     "{council} - EVACUATION IMMEDIATE de votre quartier. Prenez papiers, "
                     "medicaments et telephone, suivez les consignes des secours. Point "
                     "d'accueil : mairie.",
@@ -145,7 +186,8 @@ HAZARDS: dict[str, Hazard] = {
                     "d'accueil.",
                 ),
                 "en": HazardText(
-                    "Evacuation", "Evacuation order",
+                    "Evacuation",
+                    "Evacuation order",
                     "{council} - EVACUATE your neighbourhood NOW. Take ID, medicines and phone, "
                     "follow the emergency services. Reception point: town hall.",
                     "Residents of the area are ordered to evacuate.",
@@ -154,17 +196,25 @@ HAZARDS: dict[str, Hazard] = {
             },
         ),
         Hazard(
-            "road", _("Road closure"), "Transport", "Expected", "Minor", "Observed", "Avoid",
+            "road",
+            _("Road closure"),
+            "Transport",
+            "Expected",
+            "Minor",
+            "Observed",
+            "Avoid",
             {
                 "fr": HazardText(
-                    "Fermeture de route", "Route fermee",
+                    "Fermeture de route",
+                    "Route fermee",
                     "{council} - ROUTE FERMEE : la circulation est interdite sur [route] "
                     "jusqu'a nouvel ordre. Suivez la deviation.",
                     "Une route de la commune est fermee a la circulation.",
                     "Evitez le secteur et suivez la deviation mise en place.",
                 ),
                 "en": HazardText(
-                    "Road closure", "Road closed",
+                    "Road closure",
+                    "Road closed",
                     "{council} - ROAD CLOSED: [road] is closed to traffic until further "
                     "notice. Follow the diversion.",
                     "A road in the council's area is closed to traffic.",
@@ -173,17 +223,25 @@ HAZARDS: dict[str, Hazard] = {
             },
         ),
         Hazard(
-            "all_clear", _("All clear"), "Safety", "Past", "Minor", "Observed", "AllClear",
+            "all_clear",
+            _("All clear"),
+            "Safety",
+            "Past",
+            "Minor",
+            "Observed",
+            "AllClear",
             {
                 "fr": HazardText(
-                    "Fin d'alerte", "Fin d'alerte",
+                    "Fin d'alerte",
+                    "Fin d'alerte",
                     "{council} - FIN D'ALERTE : la situation est revenue a la normale. Merci "
                     "de votre vigilance.",
                     "La situation est revenue a la normale.",
                     "Vous pouvez reprendre vos activites normalement.",
                 ),
                 "en": HazardText(
-                    "All clear", "All clear",
+                    "All clear",
+                    "All clear",
                     "{council} - ALL CLEAR: the situation is back to normal. Thank you for "
                     "your vigilance.",
                     "The situation is back to normal.",

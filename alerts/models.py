@@ -22,24 +22,32 @@ class AlertSettings(models.Model):
         _("sending rate (segments per second)"),
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(1000)],
-        help_text=_("The throughput bought from Twilio: about 1 per long code, 10 for a sender "
-                    "to non-US countries, 100 per short code."),
+        help_text=_(
+            "The throughput bought from Twilio: about 1 per long code, 10 for a sender "
+            "to non-US countries, 100 per short code."
+        ),
     )
     monthly_budget_segments = models.PositiveIntegerField(
         _("monthly SMS budget (segments)"),
         null=True,
         blank=True,
-        help_text=_("Non-emergency alerts are refused once this month's segments would exceed "
-                    "it. Empty: no budget."),
+        help_text=_(
+            "Non-emergency alerts are refused once this month's segments would exceed "
+            "it. Empty: no budget."
+        ),
     )
     require_approval = models.BooleanField(
         _("second-person approval for actual alerts"),
         default=False,
-        help_text=_("An alert with the status Actual must be approved by another staff member "
-                    "before it can be sent."),
+        help_text=_(
+            "An alert with the status Actual must be approved by another staff member "
+            "before it can be sent."
+        ),
     )
     default_country_code = models.CharField(
-        _("default country calling code"), max_length=4, default="33",
+        _("default country calling code"),
+        max_length=4,
+        default="33",
         validators=[RegexValidator(r"^[1-9][0-9]{0,2}$")],
         help_text=_("Used for numbers written without an international prefix (33 for France)."),
     )
@@ -68,7 +76,9 @@ class AlertSubscription(models.Model):
     )
     whole_council = models.BooleanField(_("alerts for the whole council"), default=False)
     neighbourhoods = models.ManyToManyField(
-        Neighbourhood, blank=True, related_name="alert_subscriptions",
+        Neighbourhood,
+        blank=True,
+        related_name="alert_subscriptions",
         verbose_name=_("neighbourhoods"),
     )
     paused = models.BooleanField(_("paused"), default=False)
@@ -177,46 +187,64 @@ class Alert(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
 
-    identifier = models.CharField(max_length=64, unique=True, default=new_identifier,
-                                  editable=False)
-    msg_type = models.CharField(_("message type"), max_length=8, choices=MsgType.choices,
-                                default=MsgType.ALERT)
-    cap_status = models.CharField(_("status"), max_length=10, choices=CapStatus.choices,
-                                  default=CapStatus.ACTUAL)
-    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices,
-                             default=Scope.PUBLIC)
+    identifier = models.CharField(
+        max_length=64, unique=True, default=new_identifier, editable=False
+    )
+    msg_type = models.CharField(
+        _("message type"), max_length=8, choices=MsgType.choices, default=MsgType.ALERT
+    )
+    cap_status = models.CharField(
+        _("status"), max_length=10, choices=CapStatus.choices, default=CapStatus.ACTUAL
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.PUBLIC)
     references = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="followups",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups",
         verbose_name=_("updates or cancels"),
     )
     hazard = models.CharField(_("hazard"), max_length=32, blank=True)
-    language = models.CharField(_("language"), max_length=5, default="fr",
-                                choices=settings.LANGUAGES)
-    category = models.CharField(_("category"), max_length=10, choices=Category.choices,
-                                default=Category.SAFETY)
+    language = models.CharField(
+        _("language"), max_length=5, default="fr", choices=settings.LANGUAGES
+    )
+    category = models.CharField(
+        _("category"), max_length=10, choices=Category.choices, default=Category.SAFETY
+    )
     event = models.CharField(_("event"), max_length=120)
-    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices,
-                               default=Urgency.IMMEDIATE)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
-                                default=Severity.SEVERE)
-    certainty = models.CharField(_("certainty"), max_length=10, choices=Certainty.choices,
-                                 default=Certainty.OBSERVED)
-    response_type = models.CharField(_("response type"), max_length=10,
-                                     choices=ResponseType.choices, default=ResponseType.PREPARE)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.IMMEDIATE
+    )
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.SEVERE
+    )
+    certainty = models.CharField(
+        _("certainty"), max_length=10, choices=Certainty.choices, default=Certainty.OBSERVED
+    )
+    response_type = models.CharField(
+        _("response type"),
+        max_length=10,
+        choices=ResponseType.choices,
+        default=ResponseType.PREPARE,
+    )
     headline = models.CharField(_("headline"), max_length=160)
     description = models.TextField(_("description"), blank=True)
     instruction = models.TextField(_("instruction"), blank=True)
     sms_body = models.TextField(_("SMS text"), max_length=1600)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     whole_council = models.BooleanField(_("whole council"), default=True)
-    neighbourhoods = models.ManyToManyField(Neighbourhood, blank=True, related_name="alerts",
-                                            verbose_name=_("neighbourhoods"))
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood, blank=True, related_name="alerts", verbose_name=_("neighbourhoods")
+    )
 
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     # Set when sent: CAP's <sent>, the text's size, how many numbers it was addressed to.
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -266,8 +294,9 @@ class AlertRecipient(models.Model):
         SKIPPED = "skipped", _("Not sent (alert cancelled)")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="recipients")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     phone = models.CharField(max_length=20)
     batch = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -339,8 +368,9 @@ class AlertTestSend(models.Model):
     """A draft sent to its author's own phone before the real send."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="test_sends")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     phone = models.CharField(max_length=20)
     message_sid = models.CharField(max_length=40, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
@@ -369,10 +399,12 @@ class AlertEvent(models.Model):
         OPTED_IN = "opted_in", _("Opted in again")
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, null=True, blank=True,
-                              related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     phone = models.CharField(max_length=20, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -27,8 +27,13 @@ class SegmentInfo:
     per_segment: int
 
     def as_dict(self) -> dict:
-        return {"encoding": self.encoding, "characters": self.characters, "units": self.units,
-                "segments": self.segments, "per_segment": self.per_segment}
+        return {
+            "encoding": self.encoding,
+            "characters": self.characters,
+            "units": self.units,
+            "segments": self.segments,
+            "per_segment": self.per_segment,
+        }
 
 
 def is_gsm7(text: str) -> bool:
@@ -56,7 +61,10 @@ def sms_segments(text: str) -> SegmentInfo:
         single, multi, encoding = 70, 67, "UCS-2"
     segments = _count(sizes, single, multi)
     return SegmentInfo(
-        encoding=encoding, characters=len(text), units=sum(sizes), segments=segments,
+        encoding=encoding,
+        characters=len(text),
+        units=sum(sizes),
+        segments=segments,
         per_segment=single if segments <= 1 else multi,
     )
 

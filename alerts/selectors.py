@@ -95,8 +95,13 @@ def alert_send_estimate(alert: Alert) -> SendEstimate:
     info = sms_segments(alert.sms_body)
     recipients = alert_recipient_count(alert)
     rate = alert_settings().send_rate
-    return SendEstimate(recipients=recipients, segments=info.segments, encoding=info.encoding,
-                        rate=rate, seconds=math.ceil(recipients * info.segments / rate))
+    return SendEstimate(
+        recipients=recipients,
+        segments=info.segments,
+        encoding=info.encoding,
+        rate=rate,
+        seconds=math.ceil(recipients * info.segments / rate),
+    )
 
 
 def subscription_of(user: User) -> AlertSubscription | None:
@@ -126,8 +131,10 @@ def alert_progress(alert: Alert) -> dict:
     by_status = dict(
         alert.recipients.values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
-    counts = {group: sum(by_status.get(s, 0) for s in statuses)
-              for group, statuses in PROGRESS_GROUPS.items()}
+    counts = {
+        group: sum(by_status.get(s, 0) for s in statuses)
+        for group, statuses in PROGRESS_GROUPS.items()
+    }
     total = sum(by_status.values())
     done = total - counts["queued"]
     return {
@@ -142,9 +149,11 @@ def alert_progress(alert: Alert) -> dict:
 
 
 def alert_failures(alert: Alert) -> QuerySet[AlertRecipient]:
-    return alert.recipients.filter(
-        status__in=["failed", "undelivered", "invalid", "opted_out"]
-    ).select_related("user").order_by("status", "phone")
+    return (
+        alert.recipients.filter(status__in=["failed", "undelivered", "invalid", "opted_out"])
+        .select_related("user")
+        .order_by("status", "phone")
+    )
 
 
 def alert_recipients_for_export(alert: Alert) -> QuerySet[AlertRecipient]:
@@ -171,8 +180,9 @@ def alerts_for_staff() -> QuerySet[Alert]:
 def public_alerts() -> QuerySet[Alert]:
     """Sent public alerts of this council, newest first."""
     return (
-        Alert.objects.filter(state__in=[Alert.State.SENDING, Alert.State.SENT],
-                             scope=Alert.Scope.PUBLIC)
+        Alert.objects.filter(
+            state__in=[Alert.State.SENDING, Alert.State.SENT], scope=Alert.Scope.PUBLIC
+        )
         .exclude(cap_status=Alert.CapStatus.TEST)
         .select_related("references")
         .prefetch_related("neighbourhoods")
@@ -227,6 +237,10 @@ def segments_used_this_month(council_timezone: str) -> int:
         .aggregate(total=Sum(F("alert__segments")))["total"]
         or 0
     )
-    tests = AlertTestSend.objects.filter(created_at__gte=since).aggregate(
-        total=Sum("segments"))["total"] or 0
+    tests = (
+        AlertTestSend.objects.filter(created_at__gte=since).aggregate(total=Sum("segments"))[
+            "total"
+        ]
+        or 0
+    )
     return sent + tests

@@ -53,12 +53,12 @@ MAGIC_NUMBERS = {
 ERROR_MESSAGES = {
     21211: "The 'To' number {to} is not a valid phone number.",
     21408: "Permission to send an SMS has not been enabled for the region indicated by the 'To' "
-           "number: {to}.",
+    "number: {to}.",
     21602: "Message body is required.",
     21604: "A 'To' phone number is required.",
     21610: "Attempt to send to unsubscribed recipient",
     21612: "The 'To' phone number: {to}, is not currently reachable using the 'From' phone "
-           "number via SMS.",
+    "number via SMS.",
     21614: "'To' number {to} is not a valid mobile number",
     20003: "Authenticate",
     20429: "Too Many Requests",
@@ -126,13 +126,18 @@ class TwilioSimulator:
         self._server.daemon_threads = True
         self._server.request_queue_size = 256
         self.port = self._server.server_address[1]
-        serve = threading.Thread(target=self._server.serve_forever, name="twilio-sim",
-                                 kwargs={"poll_interval": 0.1}, daemon=True)
+        serve = threading.Thread(
+            target=self._server.serve_forever,
+            name="twilio-sim",
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+        )
         serve.start()
         self._threads = [serve]
         for n in range(4):
-            worker = threading.Thread(target=self._callback_loop, name=f"twilio-sim-cb{n}",
-                                      daemon=True)
+            worker = threading.Thread(
+                target=self._callback_loop, name=f"twilio-sim-cb{n}", daemon=True
+            )
             worker.start()
             self._threads.append(worker)
         return self
@@ -177,8 +182,16 @@ class TwilioSimulator:
             self._create_count = 0
 
     def configure(self, **options) -> None:
-        allowed = {"error_numbers", "rate_limit", "throttle_first", "undelivered_share",
-                   "failed_share", "callbacks", "callback_delays", "callback_target"}
+        allowed = {
+            "error_numbers",
+            "rate_limit",
+            "throttle_first",
+            "undelivered_share",
+            "failed_share",
+            "callbacks",
+            "callback_delays",
+            "callback_target",
+        }
         with self.lock:
             for name, value in options.items():
                 if name not in allowed:
@@ -197,8 +210,12 @@ class TwilioSimulator:
 
     def state(self) -> dict:
         with self.lock:
-            return {"messages": list(self.messages), "requests": list(self.requests),
-                    "callbacks": list(self.callbacks_sent), "opted_out": sorted(self.opted_out)}
+            return {
+                "messages": list(self.messages),
+                "requests": list(self.requests),
+                "callbacks": list(self.callbacks_sent),
+                "opted_out": sorted(self.opted_out),
+            }
 
     # --- the Messages API ---------------------------------------------------------------------
 
@@ -242,18 +259,28 @@ class TwilioSimulator:
             sid = "SM" + uuid.uuid4().hex
             now = time.time()
             message = {
-                "sid": sid, "account_sid": account_sid, "to": to, "body": body,
+                "sid": sid,
+                "account_sid": account_sid,
+                "to": to,
+                "body": body,
                 "from": params.get("From") or None,
                 "messaging_service_sid": params.get("MessagingServiceSid") or None,
                 "status": "accepted" if params.get("MessagingServiceSid") else "queued",
-                "num_segments": str(_segments(body)), "num_media": "0", "direction": "outbound-api",
-                "api_version": "2010-04-01", "price": None, "price_unit": "EUR",
-                "error_code": None, "error_message": None,
+                "num_segments": str(_segments(body)),
+                "num_media": "0",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "price": None,
+                "price_unit": "EUR",
+                "error_code": None,
+                "error_message": None,
                 "date_created": formatdate(now, usegmt=True),
-                "date_updated": formatdate(now, usegmt=True), "date_sent": None,
+                "date_updated": formatdate(now, usegmt=True),
+                "date_sent": None,
                 "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
                 "subresource_uris": {
-                    "media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json"},
+                    "media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json"
+                },
                 "at": now,
                 "status_callback": params.get("StatusCallback") or None,
             }
@@ -281,8 +308,14 @@ class TwilioSimulator:
             steps = [(first, "sent", None), (second, "delivered", None)]
         with self._schedule_cv:
             for due, status, code in steps:
-                heapq.heappush(self._schedule, (due, next(self._seq), {
-                    "sid": message["sid"], "status": status, "error_code": code}))
+                heapq.heappush(
+                    self._schedule,
+                    (
+                        due,
+                        next(self._seq),
+                        {"sid": message["sid"], "status": status, "error_code": code},
+                    ),
+                )
             self._schedule_cv.notify()
 
     def _callback_loop(self) -> None:
@@ -309,10 +342,14 @@ class TwilioSimulator:
             message["status"] = job["status"]
             message["error_code"] = job["error_code"]
         params = {
-            "MessageSid": message["sid"], "SmsSid": message["sid"],
-            "MessageStatus": job["status"], "SmsStatus": job["status"],
-            "AccountSid": message["account_sid"], "To": message["to"],
-            "From": message["from"] or "+33700000000", "ApiVersion": "2010-04-01",
+            "MessageSid": message["sid"],
+            "SmsSid": message["sid"],
+            "MessageStatus": job["status"],
+            "SmsStatus": job["status"],
+            "AccountSid": message["account_sid"],
+            "To": message["to"],
+            "From": message["from"] or "+33700000000",
+            "ApiVersion": "2010-04-01",
         }
         if message["messaging_service_sid"]:
             params["MessagingServiceSid"] = message["messaging_service_sid"]
@@ -320,8 +357,9 @@ class TwilioSimulator:
             params["ErrorCode"] = str(job["error_code"])
         status = self.post_signed(message["status_callback"], params, message["account_sid"])
         with self.lock:
-            self.callbacks_sent.append({"sid": message["sid"], "status": job["status"],
-                                        "response": status})
+            self.callbacks_sent.append(
+                {"sid": message["sid"], "status": job["status"], "response": status}
+            )
 
     # --- webhooks to the platform -------------------------------------------------------------
 
@@ -341,12 +379,17 @@ class TwilioSimulator:
         body = urlencode(params)
         connection = http.client.HTTPConnection(host, port, timeout=30)
         try:
-            connection.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""),
-                               body=body, headers={
-                                   "Host": parts.netloc,
-                                   "Content-Type": "application/x-www-form-urlencoded",
-                                   "X-Twilio-Signature": signature,
-                                   "User-Agent": "TwilioProxy/1.1"})
+            connection.request(
+                "POST",
+                parts.path + (f"?{parts.query}" if parts.query else ""),
+                body=body,
+                headers={
+                    "Host": parts.netloc,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": signature,
+                    "User-Agent": "TwilioProxy/1.1",
+                },
+            )
             response = connection.getresponse()
             response.read()
             return response.status
@@ -356,15 +399,29 @@ class TwilioSimulator:
         finally:
             connection.close()
 
-    def send_inbound(self, *, url: str, from_: str, body: str, to: str = "+33700000000",
-                     account_sid: str | None = None) -> int:
+    def send_inbound(
+        self,
+        *,
+        url: str,
+        from_: str,
+        body: str,
+        to: str = "+33700000000",
+        account_sid: str | None = None,
+    ) -> int:
         """A resident's SMS reaching the platform (e.g. STOP), posted to the inbound webhook."""
         account_sid = account_sid or next(iter(self.accounts))
         keyword = body.strip().upper()
         params = {
-            "MessageSid": "SM" + uuid.uuid4().hex, "SmsSid": "", "AccountSid": account_sid,
-            "From": from_, "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1",
-            "ApiVersion": "2010-04-01", "SmsStatus": "received",
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "SmsSid": "",
+            "AccountSid": account_sid,
+            "From": from_,
+            "To": to,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+            "SmsStatus": "received",
         }
         params["SmsSid"] = params["MessageSid"]
         with self.lock:
@@ -378,8 +435,12 @@ class TwilioSimulator:
 
 
 def _error(code: int, status: int, **fields) -> dict:
-    return {"code": code, "message": ERROR_MESSAGES.get(code, "Error").format(**fields),
-            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": ERROR_MESSAGES.get(code, "Error").format(**fields),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -439,7 +500,8 @@ class _Handler(BaseHTTPRequestHandler):
         if message is None or message["account_sid"] != match[1]:
             return self._send_json(404, _error(20404, 404))
         return self._send_json(
-            200, {k: v for k, v in message.items() if k not in ("at", "status_callback")})
+            200, {k: v for k, v in message.items() if k not in ("at", "status_callback")}
+        )
 
     def _control(self, path: str, body: bytes):
         data = json.loads(body or b"{}")
@@ -453,8 +515,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.sim.reset()
             return self._send_json(200, {"ok": True})
         if path == "/_sim/inbound":
-            status = self.sim.send_inbound(url=data["url"], from_=data["from"], body=data["body"],
-                                           to=data.get("to", "+33700000000"),
-                                           account_sid=data.get("account_sid"))
+            status = self.sim.send_inbound(
+                url=data["url"],
+                from_=data["from"],
+                body=data["body"],
+                to=data.get("to", "+33700000000"),
+                account_sid=data.get("account_sid"),
+            )
             return self._send_json(200, {"webhook_status": status})
         return self._send_json(404, {"error": "unknown control endpoint"})

@@ -42,8 +42,14 @@ class SmsError(Exception):
     whether sending it again later is safe. `unconfirmed` means the request may have reached the
     provider (connection lost after sending): it may or may not have been sent."""
 
-    def __init__(self, message: str, *, code: int | None = None, retryable: bool = False,
-                 unconfirmed: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        retryable: bool = False,
+        unconfirmed: bool = False,
+    ):
         super().__init__(message)
         self.code = code
         self.retryable = retryable
@@ -103,8 +109,9 @@ def twilio_client(account_sid: str, auth_token: str) -> Client:
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            http = RebasingHttpClient(settings.TWILIO_API_BASE_URL,
-                                      timeout=settings.TWILIO_HTTP_TIMEOUT)
+            http = RebasingHttpClient(
+                settings.TWILIO_API_BASE_URL, timeout=settings.TWILIO_HTTP_TIMEOUT
+            )
             client = _clients[key] = Client(account_sid, auth_token, http_client=http)
         return client
 
@@ -133,8 +140,11 @@ class TwilioBackend(BaseBackend):
         credentials = self.options.get("credentials") or council_credentials()
         if credentials is None or not credentials.messaging_service_sid:
             raise SmsError("Twilio is not configured (account and Messaging Service).")
-        params = {"to": to, "body": body,
-                  "messaging_service_sid": credentials.messaging_service_sid}
+        params = {
+            "to": to,
+            "body": body,
+            "messaging_service_sid": credentials.messaging_service_sid,
+        }
         if status_callback:
             params["status_callback"] = status_callback
         client = twilio_client(credentials.account_sid, credentials.auth_token)
@@ -142,14 +152,16 @@ class TwilioBackend(BaseBackend):
             return client.messages.create(**params).sid
         except TwilioRestException as error:
             if error.status == 429:
-                raise SmsError("Twilio is rate limiting (HTTP 429).", code=error.code or 20429,
-                               retryable=True) from error
+                raise SmsError(
+                    "Twilio is rate limiting (HTTP 429).", code=error.code or 20429, retryable=True
+                ) from error
             raise SmsError(str(error.msg)[:250], code=error.code) from error
         except requests.exceptions.ConnectionError as error:
             if _sent_nothing(error):
                 raise SmsError("Twilio could not be reached.", retryable=True) from error
-            raise SmsError("The connection to Twilio broke after the request was sent.",
-                           unconfirmed=True) from error
+            raise SmsError(
+                "The connection to Twilio broke after the request was sent.", unconfirmed=True
+            ) from error
         except requests.exceptions.Timeout as error:
             raise SmsError("Twilio did not answer in time.", unconfirmed=True) from error
 

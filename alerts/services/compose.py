@@ -23,9 +23,22 @@ from ..transport import SmsError, get_backend
 from .subscriptions import event_record, user_phone
 
 EDITABLE_FIELDS = (
-    "cap_status", "scope", "hazard", "language", "category", "event", "urgency", "severity",
-    "certainty", "response_type", "headline", "description", "instruction", "sms_body",
-    "expires_at", "whole_council",
+    "cap_status",
+    "scope",
+    "hazard",
+    "language",
+    "category",
+    "event",
+    "urgency",
+    "severity",
+    "certainty",
+    "response_type",
+    "headline",
+    "description",
+    "instruction",
+    "sms_body",
+    "expires_at",
+    "whole_council",
 )
 # Who may send to how many people how often: a stolen staff session must not be able to text
 # the whole council in a loop.
@@ -76,7 +89,8 @@ def alert_create(
             raise ValidationError(_("A cancellation cannot be updated or cancelled."))
         if msg_type not in (Alert.MsgType.UPDATE, Alert.MsgType.CANCEL):
             raise ValidationError(
-                _("A message referencing an alert is an update or a cancellation."))
+                _("A message referencing an alert is an update or a cancellation.")
+            )
         alert.references = references
     elif msg_type != Alert.MsgType.ALERT:
         raise ValidationError(_("An update or cancellation must reference a sent alert."))
@@ -96,14 +110,17 @@ def alert_followup_defaults(original: Alert, msg_type: str) -> tuple[dict, list[
         fields["urgency"] = Alert.Urgency.PAST
         fields["headline"] = (_("Cancelled: %(headline)s") % {"headline": original.headline})[:160]
         fields["sms_body"] = _("%(council)s - END OF ALERT: %(headline)s. The alert is lifted.") % {
-            "council": current_council().name, "headline": original.headline}
+            "council": current_council().name,
+            "headline": original.headline,
+        }
     fields["expires_at"] = None
     return fields, list(original.neighbourhoods.all())
 
 
 @transaction.atomic
-def alert_edit(*, alert: Alert, actor: User, fields: dict,
-               neighbourhoods: Sequence[Neighbourhood] = ()) -> Alert:
+def alert_edit(
+    *, alert: Alert, actor: User, fields: dict, neighbourhoods: Sequence[Neighbourhood] = ()
+) -> Alert:
     """Change a draft. Editing an approved alert withdraws the approval."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.is_sent:
@@ -153,17 +170,22 @@ def alert_test_send(*, alert: Alert, actor: User) -> AlertTestSend:
     phone = user_phone(actor)
     if phone is None:
         raise ValidationError(_("Confirm your own mobile number in your profile to test an alert."))
-    if not action_allowed(f"alerts:test-send:{actor.pk}", limit=TEST_SEND_LIMIT_PER_HOUR,
-                          window_seconds=3600):
+    if not action_allowed(
+        f"alerts:test-send:{actor.pk}", limit=TEST_SEND_LIMIT_PER_HOUR, window_seconds=3600
+    ):
         raise ValidationError(_("Too many test messages: try again in an hour."))
     try:
         sid = get_backend(credentials=council_credentials()).send(to=phone, body=alert.sms_body)
     except SmsError as error:
-        raise ValidationError(_("The test message could not be sent: %(reason)s") % {
-            "reason": error}) from error
+        raise ValidationError(
+            _("The test message could not be sent: %(reason)s") % {"reason": error}
+        ) from error
     with transaction.atomic():
         test = AlertTestSend.objects.create(
-            alert=alert, user=actor, phone=phone, message_sid=sid,
+            alert=alert,
+            user=actor,
+            phone=phone,
+            message_sid=sid,
             segments=sms_segments(alert.sms_body).segments,
         )
         event_record(AlertEvent.Kind.TEST_SENT, alert=alert, actor=actor, sid=sid)
@@ -208,8 +230,9 @@ def alert_send(*, alert: Alert, actor: User) -> Alert:
         alert.state != Alert.State.APPROVED or alert.approved_by_id is None
     ):
         raise PermissionDenied(_("This alert must be approved by a second person first."))
-    if not action_allowed(f"alerts:send:{actor.pk}", limit=SEND_LIMIT_PER_HOUR,
-                          window_seconds=3600):
+    if not action_allowed(
+        f"alerts:send:{actor.pk}", limit=SEND_LIMIT_PER_HOUR, window_seconds=3600
+    ):
         raise ValidationError(_("Too many alerts sent in the last hour."))
 
     info = sms_segments(alert.sms_body)
@@ -223,18 +246,27 @@ def alert_send(*, alert: Alert, actor: User) -> Alert:
         used = segments_used_this_month(current_council().timezone)
         if used + count * info.segments > config.monthly_budget_segments:
             raise ValidationError(
-                _("This alert needs %(needed)s SMS segments but only %(left)s are left in this "
-                  "month's budget. Only emergencies (severe or extreme) can still be sent.")
-                % {"needed": count * info.segments,
-                   "left": max(config.monthly_budget_segments - used, 0)}
+                _(
+                    "This alert needs %(needed)s SMS segments but only %(left)s are left in this "
+                    "month's budget. Only emergencies (severe or extreme) can still be sent."
+                )
+                % {
+                    "needed": count * info.segments,
+                    "left": max(config.monthly_budget_segments - used, 0),
+                }
             )
 
     alert.state = Alert.State.SENDING
     alert.dispatched_at = timezone.now().replace(microsecond=0)
     alert.recipient_count = count
     alert.save(update_fields=["state", "dispatched_at", "recipient_count", "updated_at"])
-    event_record(AlertEvent.Kind.DISPATCHED, alert=alert, actor=actor, recipients=count,
-                 segments=info.segments)
+    event_record(
+        AlertEvent.Kind.DISPATCHED,
+        alert=alert,
+        actor=actor,
+        recipients=count,
+        segments=info.segments,
+    )
     if alert.references_id:
         _supersede(alert, actor)
     batches = math.ceil(count / settings.ALERTS_BATCH_SIZE)
@@ -252,8 +284,13 @@ def _supersede(alert: Alert, actor: User) -> None:
     from ..selectors import alert_chain
 
     for previous in alert_chain(alert):
-        event_record(AlertEvent.Kind.SUPERSEDED, alert=previous, actor=actor,
-                     by=alert.identifier, msg_type=alert.msg_type)
+        event_record(
+            AlertEvent.Kind.SUPERSEDED,
+            alert=previous,
+            actor=actor,
+            by=alert.identifier,
+            msg_type=alert.msg_type,
+        )
         if alert.msg_type == Alert.MsgType.CANCEL:
             previous.recipients.filter(status=AlertRecipient.Status.PENDING).update(
                 status=AlertRecipient.Status.SKIPPED, status_rank=4, updated_at=timezone.now()
@@ -268,9 +305,14 @@ def alert_settings_update(
     token is stored encrypted; None keeps the stored one, "" removes it."""
     config = AlertSettings.objects.select_for_update().get(pk=alert_settings().pk)
     for name, value in fields.items():
-        if name not in ("send_rate", "monthly_budget_segments", "require_approval",
-                        "default_country_code", "twilio_account_sid",
-                        "twilio_messaging_service_sid"):
+        if name not in (
+            "send_rate",
+            "monthly_budget_segments",
+            "require_approval",
+            "default_country_code",
+            "twilio_account_sid",
+            "twilio_messaging_service_sid",
+        ):
             raise ValueError(f"{name} is not an alert setting")
         setattr(config, name, value)
     if auth_token is not None:

@@ -69,9 +69,15 @@ logger = logging.getLogger(__name__)
 Status = AlertRecipient.Status
 # Twilio's message statuses → ours (and their rank).
 TWILIO_STATUSES = {
-    "accepted": Status.ACCEPTED, "queued": Status.ACCEPTED, "scheduled": Status.ACCEPTED,
-    "sending": Status.ACCEPTED, "sent": Status.SENT, "delivered": Status.DELIVERED,
-    "read": Status.DELIVERED, "undelivered": Status.UNDELIVERED, "failed": Status.FAILED,
+    "accepted": Status.ACCEPTED,
+    "queued": Status.ACCEPTED,
+    "scheduled": Status.ACCEPTED,
+    "sending": Status.ACCEPTED,
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "read": Status.DELIVERED,
+    "undelivered": Status.UNDELIVERED,
+    "failed": Status.FAILED,
     "canceled": Status.FAILED,
 }
 OPTED_OUT_CODES = {21610}
@@ -121,8 +127,9 @@ _executor = _Executor()
 def _pool() -> ThreadPoolExecutor:
     # One pool per process, created after Celery's prefork so threads exist in the child.
     if _executor.pool is None or _executor.pid != os.getpid():
-        _executor.pool = ThreadPoolExecutor(max_workers=settings.ALERTS_SEND_CONCURRENCY,
-                                            thread_name_prefix="sms")
+        _executor.pool = ThreadPoolExecutor(
+            max_workers=settings.ALERTS_SEND_CONCURRENCY, thread_name_prefix="sms"
+        )
         _executor.pid = os.getpid()
     return _executor.pool
 
@@ -166,8 +173,12 @@ def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
                 ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
             RETURNING id, phone
             """,  # noqa: S608  (table name from the model)
-            {"alert": alert_id, "batch": batch, "limit": limit,
-             "lease": settings.ALERTS_CLAIM_LEASE_SECONDS},
+            {
+                "alert": alert_id,
+                "batch": batch,
+                "limit": limit,
+                "lease": settings.ALERTS_CLAIM_LEASE_SECONDS,
+            },
         )
         return [_Claimed(*row) for row in cursor.fetchall()]
 
@@ -175,9 +186,12 @@ def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
 def _claims_held_elsewhere(alert_id: int, batch: int) -> float | None:
     """Seconds until the oldest live claim of this batch by another execution expires."""
     oldest = (
-        AlertRecipient.objects.filter(alert_id=alert_id, batch=batch, status=Status.CLAIMED,
-                                      message_sid__isnull=True)
-        .order_by("claimed_at").values_list("claimed_at", flat=True).first()
+        AlertRecipient.objects.filter(
+            alert_id=alert_id, batch=batch, status=Status.CLAIMED, message_sid__isnull=True
+        )
+        .order_by("claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
     )
     if oldest is None:
         return None
@@ -187,32 +201,43 @@ def _claims_held_elsewhere(alert_id: int, batch: int) -> float | None:
 
 def _skip_opted_out(rows: list[_Claimed]) -> list[_Claimed]:
     """A STOP may arrive while an alert is going out: never send to a number on the list."""
-    opted_out = set(OptOut.objects.filter(phone__in=[r.phone for r in rows])
-                    .values_list("phone", flat=True))
+    opted_out = set(
+        OptOut.objects.filter(phone__in=[r.phone for r in rows]).values_list("phone", flat=True)
+    )
     if not opted_out:
         return rows
     AlertRecipient.objects.filter(id__in=[r.id for r in rows if r.phone in opted_out]).update(
-        status=Status.OPTED_OUT, status_rank=4, error_message="Opted out before sending",
+        status=Status.OPTED_OUT,
+        status_rank=4,
+        error_message="Opted out before sending",
         updated_at=timezone.now(),
     )
     return [r for r in rows if r.phone not in opted_out]
 
 
-def _hand_over(backend: BaseBackend, rows: list[_Claimed], body: str, callback_url: str,
-               first: float, spacing: float) -> list[_Outcome]:
+def _hand_over(
+    backend: BaseBackend,
+    rows: list[_Claimed],
+    body: str,
+    callback_url: str,
+    first: float,
+    spacing: float,
+) -> list[_Outcome]:
     def one(index: int, row: _Claimed) -> _Outcome:
         delay = first + index * spacing - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         try:
-            return _Outcome(row, sid=backend.send(to=row.phone, body=body,
-                                                  status_callback=callback_url))
+            return _Outcome(
+                row, sid=backend.send(to=row.phone, body=body, status_callback=callback_url)
+            )
         except SmsError as error:
             return _Outcome(row, error=error)
         except Exception as error:  # an unexpected failure may follow a successful request
             logger.exception("sending to %s failed unexpectedly", row.phone)
-            return _Outcome(row, error=SmsError(f"Unexpected error: {error}"[:250],
-                                                unconfirmed=True))
+            return _Outcome(
+                row, error=SmsError(f"Unexpected error: {error}"[:250], unconfirmed=True)
+            )
 
     if len(rows) == 1:
         return [one(0, rows[0])]
@@ -238,10 +263,10 @@ def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
             status, code, message = Status.INVALID, error.code, str(error)
         else:
             status, code, message = Status.FAILED, error.code, str(error)
-        values.append("(%s::bigint, %s::varchar, %s::smallint, %s::varchar, %s::integer, "
-                      "%s::varchar)")
-        params += [outcome.row.id, status, STATUS_RANK[status], outcome.sid, code,
-                   message[:255]]
+        values.append(
+            "(%s::bigint, %s::varchar, %s::smallint, %s::varchar, %s::integer, %s::varchar)"
+        )
+        params += [outcome.row.id, status, STATUS_RANK[status], outcome.sid, code, message[:255]]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -260,10 +285,16 @@ def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
 
 def _give_up_exhausted(alert_id: int, batch: int) -> None:
     AlertRecipient.objects.filter(
-        alert_id=alert_id, batch=batch, status=Status.PENDING,
+        alert_id=alert_id,
+        batch=batch,
+        status=Status.PENDING,
         attempts__gte=settings.ALERTS_MAX_ATTEMPTS,
-    ).update(status=Status.FAILED, status_rank=4, updated_at=timezone.now(),
-             error_message="Gave up: Twilio kept answering 429 (rate limited)")
+    ).update(
+        status=Status.FAILED,
+        status_rank=4,
+        updated_at=timezone.now(),
+        error_message="Gave up: Twilio kept answering 429 (rate limited)",
+    )
 
 
 def _backoff(failures_in_a_row: int) -> float:
@@ -301,8 +332,16 @@ def alert_batch_deliver(*, alert_id: int, batch: int) -> BatchResult:
         rows = _skip_opted_out(rows)
         if not rows:
             continue
-        accepted, retry = _record(_hand_over(backend, rows, alert.sms_body, callback_url,
-                                             first=max(first, time.monotonic()), spacing=spacing))
+        accepted, retry = _record(
+            _hand_over(
+                backend,
+                rows,
+                alert.sms_body,
+                callback_url,
+                first=max(first, time.monotonic()),
+                spacing=spacing,
+            )
+        )
         result.handed_over += accepted
         if retry:
             result.retried += retry
@@ -340,8 +379,7 @@ def alert_complete_if_done(alert_id: int) -> bool:
         if done:
             callbacks_apply_early(alert_id=alert_id)
             alert = Alert.objects.get(pk=alert_id)
-            event_record(AlertEvent.Kind.COMPLETED, alert=alert,
-                         recipients=alert.recipient_count)
+            event_record(AlertEvent.Kind.COMPLETED, alert=alert, recipients=alert.recipient_count)
     return bool(done)
 
 

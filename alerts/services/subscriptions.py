@@ -19,8 +19,9 @@ STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "Q
 START_KEYWORDS = frozenset({"START", "UNSTOP"})
 
 
-def event_record(kind: str, *, alert=None, actor: User | None = None, phone: str = "",
-                 **data) -> AlertEvent:
+def event_record(
+    kind: str, *, alert=None, actor: User | None = None, phone: str = "", **data
+) -> AlertEvent:
     return AlertEvent.objects.create(kind=kind, alert=alert, actor=actor, phone=phone, data=data)
 
 
@@ -54,7 +55,9 @@ def subscription_save(
     subscription.neighbourhoods.set([] if whole_council else neighbourhoods)
     event_record(
         AlertEvent.Kind.SUBSCRIBED if created else AlertEvent.Kind.SUBSCRIPTION_CHANGED,
-        actor=user, whole_council=whole_council, paused=paused,
+        actor=user,
+        whole_council=whole_council,
+        paused=paused,
         neighbourhoods=[n.pk for n in neighbourhoods] if not whole_council else [],
     )
     return subscription

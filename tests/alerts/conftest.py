@@ -36,13 +36,26 @@ def new_phone() -> str:
     return f"+3361{next(_numbers):07d}"
 
 
-def subscriber(email: str, *, phone: str | None = None, whole_council: bool = False,
-               neighbourhoods=(), confirmed: bool = True, paused: bool = False, **fields):
+def subscriber(
+    email: str,
+    *,
+    phone: str | None = None,
+    whole_council: bool = False,
+    neighbourhoods=(),
+    confirmed: bool = True,
+    paused: bool = False,
+    **fields,
+):
     """A resident with a phone (confirmed unless told otherwise) and an alert subscription."""
-    user = make_user(email, phone=phone or new_phone(),
-                     phone_confirmed_at=timezone.now() if confirmed else None, **fields)
-    subscription = AlertSubscription.objects.create(user=user, whole_council=whole_council,
-                                                    paused=paused)
+    user = make_user(
+        email,
+        phone=phone or new_phone(),
+        phone_confirmed_at=timezone.now() if confirmed else None,
+        **fields,
+    )
+    subscription = AlertSubscription.objects.create(
+        user=user, whole_council=whole_council, paused=paused
+    )
     subscription.neighbourhoods.set(neighbourhoods)
     return user
 
@@ -55,10 +68,15 @@ def draft(author, *, neighbourhoods=(), **fields) -> Alert:
     from alerts.services import alert_create
 
     values = {
-        "headline": "Flood warning", "event": "Flood",
+        "headline": "Flood warning",
+        "event": "Flood",
         "sms_body": "Flood: keep away from the river.",
-        "whole_council": not neighbourhoods, "category": "Met", "severity": "Severe",
-        "urgency": "Immediate", "certainty": "Observed", "response_type": "Prepare",
+        "whole_council": not neighbourhoods,
+        "category": "Met",
+        "severity": "Severe",
+        "urgency": "Immediate",
+        "certainty": "Observed",
+        "response_type": "Prepare",
         "language": "en",
     }
     values.update(fields)
@@ -90,15 +108,17 @@ def twilio_post(settings):
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
     settings.TWILIO_MESSAGING_SERVICE_SID = MESSAGING_SERVICE_SID
 
-    def _post(client, path: str, params: dict, *, signature: str | None = None,
-              token: str = AUTH_TOKEN):
+    def _post(
+        client, path: str, params: dict, *, signature: str | None = None, token: str = AUTH_TOKEN
+    ):
         params = {"AccountSid": ACCOUNT_SID, **params}
         host = client.council.get_primary_domain().domain
         url = f"{settings.PUBLIC_URL_SCHEME}://{host}{path}"
         headers = {}
         if signature != "":
             headers["HTTP_X_TWILIO_SIGNATURE"] = (
-                signature if signature is not None else signed(url, params, token))
+                signature if signature is not None else signed(url, params, token)
+            )
         return client.post(path, params, **headers)
 
     return _post

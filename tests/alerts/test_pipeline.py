@@ -62,7 +62,10 @@ def test_alert_to_chosen_neighbourhoods_reaches_exactly_the_confirmed_subscriber
     assert all(r.status == "accepted" and r.message_sid.startswith("SM") for r in rows)
     assert {m["sid"] for m in twilio.state()["messages"]} == {r.message_sid for r in rows}
     assert set(AlertEvent.objects.filter(alert=alert).values_list("kind", flat=True)) >= {
-        "created", "dispatched", "completed"}
+        "created",
+        "dispatched",
+        "completed",
+    }
 
 
 def test_messages_use_the_messaging_service_and_the_status_callback_url(officer, twilio, send):
@@ -73,28 +76,33 @@ def test_messages_use_the_messaging_service_and_the_status_callback_url(officer,
     assert message["status_callback"] == "http://dinan.localhost/webhooks/twilio/status/"
 
 
-def test_stopped_number_gets_nothing_and_start_resubscribes(officer, twilio, send, client_dinan,
-                                                             twilio_post):
+def test_stopped_number_gets_nothing_and_start_resubscribes(
+    officer, twilio, send, client_dinan, twilio_post
+):
     resident = subscriber("stopper@example.org", whole_council=True)
     other = subscriber("other@example.org", whole_council=True)
 
-    response = twilio_post(client_dinan, "/webhooks/twilio/inbound/",
-                           {"From": resident.phone, "Body": "Arrêt", "MessageSid": "SM1"})
+    response = twilio_post(
+        client_dinan,
+        "/webhooks/twilio/inbound/",
+        {"From": resident.phone, "Body": "Arrêt", "MessageSid": "SM1"},
+    )
     assert response.status_code == 200
     send(draft(officer), officer)
     assert twilio.sent_to(resident.phone) == []
     assert len(twilio.sent_to(other.phone)) == 1
 
-    twilio_post(client_dinan, "/webhooks/twilio/inbound/",
-                {"From": resident.phone, "Body": "START", "MessageSid": "SM2"})
+    twilio_post(
+        client_dinan,
+        "/webhooks/twilio/inbound/",
+        {"From": resident.phone, "Body": "START", "MessageSid": "SM2"},
+    )
     send(draft(officer, headline="Second"), officer)
     assert len(twilio.sent_to(resident.phone)) == 1
     assert len(twilio.sent_to(other.phone)) == 2
 
 
-def test_rate_limited_requests_are_retried_and_each_message_is_accepted_once(
-    officer, twilio, send
-):
+def test_rate_limited_requests_are_retried_and_each_message_is_accepted_once(officer, twilio, send):
     phones = {subscriber(f"r{i}@example.org", whole_council=True).phone for i in range(6)}
     twilio.configure(throttle_first=3)
 
@@ -110,8 +118,9 @@ def test_rate_limited_requests_are_retried_and_each_message_is_accepted_once(
 
 def test_permanent_errors_are_recorded_with_their_code_and_not_retried(officer, twilio, send):
     stopped, invalid, landline, unroutable, fine = (new_phone() for _ in range(5))
-    twilio.configure(error_numbers={stopped: 21610, invalid: 21211, landline: 21614,
-                                    unroutable: 21612})
+    twilio.configure(
+        error_numbers={stopped: 21610, invalid: 21211, landline: 21614, unroutable: 21612}
+    )
     for n, phone in enumerate([stopped, invalid, landline, unroutable, fine]):
         subscriber(f"p{n}@example.org", phone=phone, whole_council=True)
 
@@ -221,8 +230,13 @@ def test_a_cancellation_stops_what_the_original_had_not_handed_over(officer, twi
     original = draft(officer)
     original = alert_send(alert=original, actor=officer)  # no batch ran yet
     fields, hoods = alert_followup_defaults(original, Alert.MsgType.CANCEL)
-    cancel = alert_create(author=officer, fields=fields, neighbourhoods=hoods,
-                          references=original, msg_type=Alert.MsgType.CANCEL)
+    cancel = alert_create(
+        author=officer,
+        fields=fields,
+        neighbourhoods=hoods,
+        references=original,
+        msg_type=Alert.MsgType.CANCEL,
+    )
     send(cancel, officer)
 
     assert set(original.recipients.values_list("status", flat=True)) == {"skipped"}
@@ -243,10 +257,14 @@ def test_a_claim_by_a_dead_worker_is_taken_over_after_the_lease_and_flagged(
     # recent (its worker may still be alive), one is old.
     old, recent = rows[0], rows[1]
     AlertRecipient.objects.filter(pk=old.pk).update(
-        status="claimed", status_rank=1, attempts=1,
-        claimed_at=timezone.now() - timedelta(seconds=60))
+        status="claimed",
+        status_rank=1,
+        attempts=1,
+        claimed_at=timezone.now() - timedelta(seconds=60),
+    )
     AlertRecipient.objects.filter(pk=recent.pk).update(
-        status="claimed", status_rank=1, attempts=1, claimed_at=timezone.now())
+        status="claimed", status_rank=1, attempts=1, claimed_at=timezone.now()
+    )
 
     result = alert_batch_deliver(alert_id=alert.pk, batch=0)
 
