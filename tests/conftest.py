@@ -30,14 +30,25 @@ PASSWORD = "a-long-test-password"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import council_create, platform_ensure_public
 
+    own_setup = None
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # pytest-django creates the test database only when a collected test uses `db`; a
+            # selection of live tests alone (committed_db, `-m live`) needs it all the same.
+            own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         platform_ensure_public()
         for slug, name in (("dinan", "Dinan"), ("saint-malo", "Saint-Malo")):
             council_create(slug=slug, name=name, domains=[f"{slug}.localhost"],
                            admin_email=f"first-admin@{slug}.example", admin_password=PASSWORD)
         connection.set_schema_to_public()
+    yield
+    if own_setup is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(own_setup, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -142,7 +142,7 @@ def alert_batches_enqueue(alert_id: int, batches: int) -> None:
     from ..tasks import alert_batch_send
 
     for batch in range(batches):
-        alert_batch_send.delay(alert_id, batch)
+        alert_batch_send.apply_async((alert_id, batch), queue=settings.ALERTS_CELERY_QUEUE)
 
 
 # --- the batch task's steps --------------------------------------------------------------------

@@ -261,3 +261,6 @@ ALERTS_SEND_CONCURRENCY = env.int("ALERTS_SEND_CONCURRENCY", default=8)
 ALERTS_CLAIM_LEASE_SECONDS = env.float("ALERTS_CLAIM_LEASE_SECONDS", default=60.0)
 ALERTS_RETRY_BACKOFF_SECONDS = env.float("ALERTS_RETRY_BACKOFF_SECONDS", default=1.0)
 ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=12)
+# The Celery queue of the batch tasks: a dedicated queue (and worker) keeps alerts from waiting
+# behind slower work such as PDF reports.
+ALERTS_CELERY_QUEUE = env("ALERTS_CELERY_QUEUE", default="celery")

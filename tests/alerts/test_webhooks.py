@@ -57,8 +57,11 @@ def test_signature_over_other_parameters_is_refused(accepted_row, client_dinan, 
     from .conftest import signed
 
     url = "http://dinan.localhost" + STATUS
-    good = {"AccountSid": ACCOUNT_SID, "MessageSid": accepted_row.message_sid,
-            "MessageStatus": "sent"}
+    good = {
+        "AccountSid": ACCOUNT_SID,
+        "MessageSid": accepted_row.message_sid,
+        "MessageStatus": "sent",
+    }
     tampered = {"MessageSid": accepted_row.message_sid, "MessageStatus": "failed"}
     response = twilio_post(client_dinan, STATUS, tampered, signature=signed(url, good))
     assert response.status_code == 403
@@ -66,8 +69,11 @@ def test_signature_over_other_parameters_is_refused(accepted_row, client_dinan, 
 
 
 def test_unknown_account_is_refused(accepted_row, client_dinan, twilio_post):
-    params = {"MessageSid": accepted_row.message_sid, "MessageStatus": "delivered",
-              "AccountSid": "AC" + "9" * 32}
+    params = {
+        "MessageSid": accepted_row.message_sid,
+        "MessageStatus": "delivered",
+        "AccountSid": "AC" + "9" * 32,
+    }
     assert twilio_post(client_dinan, STATUS, params).status_code == 403
 
 
@@ -81,8 +87,10 @@ def test_status_callbacks_apply_in_order_and_duplicates_are_ignored(
     accepted_row, client_dinan, twilio_post
 ):
     sid = accepted_row.message_sid
-    assert twilio_post(client_dinan, STATUS, {"MessageSid": sid, "MessageStatus": "sent"}
-                       ).status_code == 204
+    assert (
+        twilio_post(client_dinan, STATUS, {"MessageSid": sid, "MessageStatus": "sent"}).status_code
+        == 204
+    )
     assert _status(accepted_row) == "sent"
     twilio_post(client_dinan, STATUS, {"MessageSid": sid, "MessageStatus": "delivered"})
     assert _status(accepted_row) == "delivered"
@@ -103,8 +111,11 @@ def test_late_sent_never_overwrites_delivered(accepted_row, client_dinan, twilio
 
 def test_first_final_status_wins(accepted_row, client_dinan, twilio_post):
     sid = accepted_row.message_sid
-    twilio_post(client_dinan, STATUS,
-                {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    twilio_post(
+        client_dinan,
+        STATUS,
+        {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"},
+    )
     twilio_post(client_dinan, STATUS, {"MessageSid": sid, "MessageStatus": "delivered"})
     accepted_row.refresh_from_db()
     assert (accepted_row.status, accepted_row.error_code) == ("undelivered", 30003)
@@ -114,8 +125,11 @@ def test_first_final_status_wins(accepted_row, client_dinan, twilio_post):
 def test_failed_with_21610_puts_the_number_on_the_opt_out_list(
     accepted_row, client_dinan, twilio_post
 ):
-    twilio_post(client_dinan, STATUS, {"MessageSid": accepted_row.message_sid,
-                                       "MessageStatus": "failed", "ErrorCode": "21610"})
+    twilio_post(
+        client_dinan,
+        STATUS,
+        {"MessageSid": accepted_row.message_sid, "MessageStatus": "failed", "ErrorCode": "21610"},
+    )
     assert _status(accepted_row) == "failed"
     assert OptOut.objects.filter(phone=accepted_row.phone).exists()
 
@@ -133,8 +147,9 @@ def test_callback_arriving_before_the_sid_is_stored_is_applied_later(
     assert _status(accepted_row) == "delivered"
 
 
-def test_public_url_behind_a_proxy_is_what_is_signed(accepted_row, client_dinan, twilio_post,
-                                                    settings):
+def test_public_url_behind_a_proxy_is_what_is_signed(
+    accepted_row, client_dinan, twilio_post, settings
+):
     """Twilio signs the https URL it was given; the app behind the proxy sees plain http."""
     settings.PUBLIC_URL_SCHEME = "https"
     params = {"MessageSid": accepted_row.message_sid, "MessageStatus": "sent"}
@@ -145,8 +160,11 @@ def test_public_url_behind_a_proxy_is_what_is_signed(accepted_row, client_dinan,
 def test_a_callback_at_another_council_cannot_touch_this_councils_messages(
     accepted_row, client_saint_malo, twilio_post
 ):
-    params = {"MessageSid": accepted_row.message_sid, "MessageStatus": "failed",
-              "ErrorCode": "21610"}
+    params = {
+        "MessageSid": accepted_row.message_sid,
+        "MessageStatus": "failed",
+        "ErrorCode": "21610",
+    }
     assert twilio_post(client_saint_malo, STATUS, params).status_code == 204
     assert _status(accepted_row) == "accepted"
     assert not OptOut.objects.exists()
@@ -159,11 +177,16 @@ def test_council_with_its_own_account_validates_with_its_own_token(
 
     own_sid = "AC" + "5" * 32
     admin = make_user("admin@dinan.example", "council_admin")
-    alert_settings_update(actor=admin, fields={"twilio_account_sid": own_sid,
-                                               "twilio_messaging_service_sid": "MG" + "5" * 32},
-                          auth_token="dinan-own-token")
-    params = {"MessageSid": accepted_row.message_sid, "MessageStatus": "sent",
-              "AccountSid": own_sid}
+    alert_settings_update(
+        actor=admin,
+        fields={"twilio_account_sid": own_sid, "twilio_messaging_service_sid": "MG" + "5" * 32},
+        auth_token="dinan-own-token",
+    )
+    params = {
+        "MessageSid": accepted_row.message_sid,
+        "MessageStatus": "sent",
+        "AccountSid": own_sid,
+    }
     assert twilio_post(client_dinan, STATUS, params, token="dinan-own-token").status_code == 204
     assert _status(accepted_row) == "sent"
     # The same account claimed at Saint-Malo, which does not have it, is refused.
@@ -171,8 +194,22 @@ def test_council_with_its_own_account_validates_with_its_own_token(
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("body", ["STOP", "stop", " Stop. ", "ARRET", "Arrêt", "arrêt",
-                                  "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "STOP",
+        "stop",
+        " Stop. ",
+        "ARRET",
+        "Arrêt",
+        "arrêt",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+    ],
+)
 def test_opt_out_keywords(body, client_dinan, twilio_post, in_dinan):
     response = twilio_post(client_dinan, INBOUND, {"From": "+33622222222", "Body": body})
     assert response.status_code == 200 and b"<Response>" in response.content
@@ -193,8 +230,9 @@ def test_other_replies_change_nothing(client_dinan, twilio_post, in_dinan):
     assert list(OptOut.objects.values_list("phone", flat=True)) == ["+33644444444"]
 
 
-def test_stop_at_one_council_does_not_opt_out_at_another(client_saint_malo, twilio_post,
-                                                         dinan, saint_malo):
+def test_stop_at_one_council_does_not_opt_out_at_another(
+    client_saint_malo, twilio_post, dinan, saint_malo
+):
     twilio_post(client_saint_malo, INBOUND, {"From": "+33666666666", "Body": "STOP"})
     with tenant_context(saint_malo):
         assert OptOut.objects.filter(phone="+33666666666").exists()
