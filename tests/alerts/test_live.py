@@ -110,7 +110,7 @@ class Workers:
             CELERY_UNACKED_RESTORE_INTERVAL="1",
         )
         log = open(LOGS / f"{self.queue}-{name}.log", "w")  # noqa: SIM115  (owned by the process)
-        proc = subprocess.Popen(
+        proc = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed arguments)
             [
                 sys.executable,
                 "-m",
