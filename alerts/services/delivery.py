@@ -41,6 +41,7 @@ import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -106,6 +107,7 @@ class BatchResult:
 class _Claimed:
     id: int
     phone: str
+    opted_out: bool = False
 
 
 @dataclass
@@ -148,6 +150,7 @@ def alert_batches_enqueue(alert_id: int, batches: int) -> None:
 # --- the batch task's steps --------------------------------------------------------------------
 
 _TABLE = AlertRecipient._meta.db_table
+_OPTOUT = OptOut._meta.db_table
 
 
 def _claimable_count(alert_id: int, batch: int) -> int:
@@ -158,11 +161,12 @@ def _claimable_count(alert_id: int, batch: int) -> int:
 
 def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
     """Take up to `limit` rows: pending ones, or claimed ones whose claimant is gone (claim
-    older than the lease, no SID: the in-flight messages of a killed worker)."""
+    older than the lease, no SID: the in-flight messages of a killed worker). Each comes with
+    whether its number is on the opt-out list now (a STOP may arrive while an alert goes out)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {_TABLE} SET status = 'claimed', status_rank = 1, claimed_at = now(),
+            UPDATE {_TABLE} r SET status = 'claimed', status_rank = 1, claimed_at = now(),
                    attempts = attempts + 1, updated_at = now(),
                    resent_after_crash = resent_after_crash OR status = 'claimed'
             WHERE id IN (
@@ -171,8 +175,8 @@ def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
                     status = 'pending' OR (status = 'claimed' AND message_sid IS NULL
                         AND claimed_at < now() - make_interval(secs => %(lease)s)))
                 ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
-            RETURNING id, phone
-            """,  # noqa: S608  (table name from the model)
+            RETURNING id, phone, EXISTS (SELECT 1 FROM {_OPTOUT} o WHERE o.phone = r.phone)
+            """,  # noqa: S608  (table names from the models)
             {
                 "alert": alert_id,
                 "batch": batch,
@@ -199,22 +203,6 @@ def _claims_held_elsewhere(alert_id: int, batch: int) -> float | None:
     return max(settings.ALERTS_CLAIM_LEASE_SECONDS - age, 0) + 0.5
 
 
-def _skip_opted_out(rows: list[_Claimed]) -> list[_Claimed]:
-    """A STOP may arrive while an alert is going out: never send to a number on the list."""
-    opted_out = set(
-        OptOut.objects.filter(phone__in=[r.phone for r in rows]).values_list("phone", flat=True)
-    )
-    if not opted_out:
-        return rows
-    AlertRecipient.objects.filter(id__in=[r.id for r in rows if r.phone in opted_out]).update(
-        status=Status.OPTED_OUT,
-        status_rank=4,
-        error_message="Opted out before sending",
-        updated_at=timezone.now(),
-    )
-    return [r for r in rows if r.phone not in opted_out]
-
-
 def _hand_over(
     backend: BaseBackend,
     rows: list[_Claimed],
@@ -239,8 +227,8 @@ def _hand_over(
                 row, error=SmsError(f"Unexpected error: {error}"[:250], unconfirmed=True)
             )
 
-    if len(rows) == 1:
-        return [one(0, rows[0])]
+    if len(rows) <= 1:
+        return [one(0, row) for row in rows]
     return list(_pool().map(one, range(len(rows)), rows))
 
 
@@ -250,7 +238,9 @@ def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
     accepted = retry = 0
     for outcome in outcomes:
         error = outcome.error
-        if outcome.sid:
+        if outcome.row.opted_out:
+            status, code, message = Status.OPTED_OUT, None, "Opted out before sending"
+        elif outcome.sid:
             status, code, message = Status.ACCEPTED, None, ""
             accepted += 1
         elif error.retryable:
@@ -267,7 +257,8 @@ def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
             "(%s::bigint, %s::varchar, %s::smallint, %s::varchar, %s::integer, %s::varchar)"
         )
         params += [outcome.row.id, status, STATUS_RANK[status], outcome.sid, code, message[:255]]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement commits on its own; opt-outs reported by Twilio go in the same transaction.
+    with transaction.atomic() if opted_out else nullcontext(), connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {_TABLE} r SET status = v.status, status_rank = v.rank,
@@ -329,19 +320,16 @@ def alert_batch_deliver(*, alert_id: int, batch: int) -> BatchResult:
         if not rows:
             break
         remaining = max(remaining - len(rows), 0)
-        rows = _skip_opted_out(rows)
-        if not rows:
-            continue
-        accepted, retry = _record(
-            _hand_over(
-                backend,
-                rows,
-                alert.sms_body,
-                callback_url,
-                first=max(first, time.monotonic()),
-                spacing=spacing,
-            )
+        to_send = [r for r in rows if not r.opted_out]
+        outcomes = _hand_over(
+            backend,
+            to_send,
+            alert.sms_body,
+            callback_url,
+            first=max(first, time.monotonic()),
+            spacing=spacing,
         )
+        accepted, retry = _record(outcomes + [_Outcome(r) for r in rows if r.opted_out])
         result.handed_over += accepted
         if retry:
             result.retried += retry
