@@ -21,7 +21,7 @@ from .models import (
     AlertTestSend,
     OptOut,
 )
-from .phones import e164_sql
+from .phones import e164_cte
 
 
 def alert_settings() -> AlertSettings:
@@ -40,20 +40,22 @@ def recipients_sql(*, whole_council: bool, neighbourhood_ids: Iterable[int]) -> 
     subscription = AlertSubscription._meta.db_table
     chosen = AlertSubscription.neighbourhoods.through._meta.db_table
     optout = OptOut._meta.db_table
-    sql = f"""
-        SELECT DISTINCT ON (c.phone) c.user_id, c.phone FROM (
-            SELECT u.id AS user_id, {e164_sql("u.phone")} AS phone
-            FROM {user} u JOIN {subscription} s ON s.user_id = u.id
-            WHERE u.is_active AND u.phone <> '' AND u.phone_confirmed_at IS NOT NULL
-              AND NOT s.paused
-              AND (%(whole_council)s OR s.whole_council OR EXISTS (
-                    SELECT 1 FROM {chosen} sn WHERE sn.alertsubscription_id = s.id
-                    AND sn.neighbourhood_id = ANY(%(neighbourhoods)s)))
-        ) c
-        WHERE c.phone IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM {optout} o WHERE o.phone = c.phone)
-        ORDER BY c.phone, c.user_id
+    source = f"""
+        SELECT u.id AS user_id, u.phone AS raw_phone
+        FROM {user} u JOIN {subscription} s ON s.user_id = u.id
+        WHERE u.is_active AND u.phone <> '' AND u.phone_confirmed_at IS NOT NULL
+          AND NOT s.paused
+          AND (%(whole_council)s OR s.whole_council OR EXISTS (
+                SELECT 1 FROM {chosen} sn WHERE sn.alertsubscription_id = s.id
+                AND sn.neighbourhood_id = ANY(%(neighbourhoods)s)))
     """  # noqa: S608  (table names come from models, values are parameters)
+    sql = f"""
+        WITH {e164_cte(source)}
+        SELECT DISTINCT ON (n.phone) n.user_id, n.phone FROM normalised n
+        WHERE n.phone ~ '^\\+[1-9][0-9]{{6,14}}$'
+          AND NOT EXISTS (SELECT 1 FROM {optout} o WHERE o.phone = n.phone)
+        ORDER BY n.phone, n.user_id
+    """  # noqa: S608
     params = {
         "whole_council": whole_council,
         "neighbourhoods": list(neighbourhood_ids),

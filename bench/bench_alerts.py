@@ -13,6 +13,7 @@ Run with the development services and your own database, e.g.:
 It creates (once) a council "bench-alerts" with 100,000 subscribed residents in that database.
 """
 
+import itertools
 import json
 import os
 import signal
@@ -30,8 +31,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "b" * 32, "bench-auth-token"
 MESSAGING_SERVICE_SID = "MG" + "b" * 32
-os.environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                  TWILIO_MESSAGING_SERVICE_SID=MESSAGING_SERVICE_SID)
+os.environ.update(
+    TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+    TWILIO_MESSAGING_SERVICE_SID=MESSAGING_SERVICE_SID,
+)
 
 import django  # noqa: E402
 
@@ -62,10 +66,13 @@ def council() -> Council:
     platform_ensure_public()
     found = Council.objects.filter(slug="bench-alerts").first()
     if found is None:
-        found = council_create(slug="bench-alerts", name="Bench Alerts",
-                               domains=["bench-alerts.localhost"],
-                               admin_email="admin@bench.example", admin_password=uuid.uuid4().hex
-                               ).council
+        found = council_create(
+            slug="bench-alerts",
+            name="Bench Alerts",
+            domains=["bench-alerts.localhost"],
+            admin_email="admin@bench.example",
+            admin_password=uuid.uuid4().hex,
+        ).council
     return found
 
 
@@ -100,8 +107,12 @@ def residents() -> None:
 def officer() -> User:
     from accounts.services import staff_member_create
 
-    return staff_member_create(email="officer@bench.example", full_name="Bench Officer",
-                               roles=["communications_officer"], password=uuid.uuid4().hex)
+    return staff_member_create(
+        email="officer@bench.example",
+        full_name="Bench Officer",
+        roles=["communications_officer"],
+        password=uuid.uuid4().hex,
+    )
 
 
 def new_alert(author: User) -> Alert:
@@ -110,10 +121,16 @@ def new_alert(author: User) -> Alert:
     from alerts.services import alert_create
 
     cache.delete(f"alerts:send:{author.pk}")  # the per-person hourly limit of alert sends
-    return alert_create(author=author, fields={
-        "headline": "Bench", "event": "Bench", "language": "en",
-        "sms_body": "Flood warning: keep away from the river.", "whole_council": True,
-    })
+    return alert_create(
+        author=author,
+        fields={
+            "headline": "Bench",
+            "event": "Bench",
+            "language": "en",
+            "sms_body": "Flood warning: keep away from the river.",
+            "whole_council": True,
+        },
+    )
 
 
 def purge(queue: str) -> None:
@@ -137,8 +154,10 @@ def bench_persist_and_enqueue(author: User) -> None:
     with app.connection_for_write() as conn:
         _name, queued, _consumers = conn.default_channel.queue_declare(queue, passive=True)
     rows = AlertRecipient.objects.filter(alert=alert).count()
-    print(f"1. send to {rows:,} recipients: rows persisted and {queued} batch tasks enqueued "
-          f"in {elapsed:.2f} s (goal < 5 s)")
+    print(
+        f"1. send to {rows:,} recipients: rows persisted and {queued} batch tasks enqueued "
+        f"in {elapsed:.2f} s (goal < 5 s)"
+    )
     purge(queue)
     AlertRecipient.objects.filter(alert=alert).delete()
 
@@ -154,17 +173,58 @@ class Stack:
 
     def __enter__(self):
         python = sys.executable
-        env = dict(os.environ, TWILIO_API_BASE_URL=f"http://127.0.0.1:{self.port}",
-                   SMS_BACKEND="alerts.transport.TwilioBackend",
-                   ALERTS_CELERY_QUEUE=self.queue, LOG_LEVEL="WARNING")
-        self.procs.append(subprocess.Popen(  # noqa: S603  (fixed arguments)
-            [python, "manage.py", "twilio_simulator", "--port", str(self.port), "--no-callbacks"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True))
-        self.procs.append(subprocess.Popen(  # noqa: S603
-            [python, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", "2",
-             "-Q", self.queue, "-l", "warning", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"{self.queue}@%h"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True))
+        env = dict(
+            os.environ,
+            TWILIO_API_BASE_URL=f"http://127.0.0.1:{self.port}",
+            SMS_BACKEND="alerts.transport.TwilioBackend",
+            ALERTS_CELERY_QUEUE=self.queue,
+            LOG_LEVEL="WARNING",
+        )
+        self.procs.append(
+            subprocess.Popen(  # noqa: S603  (fixed arguments)
+                [
+                    python,
+                    "manage.py",
+                    "twilio_simulator",
+                    "--port",
+                    str(self.port),
+                    "--no-callbacks",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+        self.procs.append(
+            subprocess.Popen(  # noqa: S603
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-P",
+                    "prefork",
+                    "-c",
+                    "2",
+                    "-Q",
+                    self.queue,
+                    "-l",
+                    "warning",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"{self.queue}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
         settings.ALERTS_CELERY_QUEUE = self.queue
         self._wait_for_simulator()
         return self
@@ -179,7 +239,7 @@ class Stack:
         raise RuntimeError("the simulator did not start")
 
     def state(self) -> dict:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_sim/state", timeout=30) as r:  # noqa: S310  (loopback)
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_sim/state", timeout=30) as r:
             return json.load(r)
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -198,8 +258,9 @@ class Stack:
         return used
 
     def reset(self) -> None:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/_sim/reset", data=b"{}",
-                                         method="POST")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/_sim/reset", data=b"{}", method="POST"
+        )
         urllib.request.urlopen(request, timeout=10).read()  # noqa: S310  (loopback)
 
     def __exit__(self, *exc):
@@ -221,8 +282,10 @@ def run_alert(stack: Stack, author: User, *, recipients: int, rate: int) -> list
     AlertSettings.objects.update_or_create(pk=1, defaults={"send_rate": rate})
     AlertSubscription.objects.update(paused=False)
     AlertSubscription.objects.filter(
-        user_id__in=User.objects.filter(email__startswith="bench").order_by("id")
-        .values("id")[recipients:]).update(paused=True)
+        user_id__in=User.objects.filter(email__startswith="bench")
+        .order_by("id")
+        .values("id")[recipients:]
+    ).update(paused=True)
     stack.reset()
     alert = alert_send(alert=new_alert(author), actor=author)
     deadline = time.monotonic() + 600
@@ -249,10 +312,12 @@ def bench_throughput(stack: Stack, author: User) -> None:
     span = times[-1] - times[0]
     steady = [t for t in times if times[0] + 1 <= t <= times[-1] - 1]
     steady_rate = len(steady) / (steady[-1] - steady[0]) if len(steady) > 1 else float("nan")
-    print(f"2. {count:,} messages to the simulator, no rate limit: {count / span:.0f} msg/s "
-          f"overall, {steady_rate:.0f} msg/s steady (goal >= 500/s); CPU per message: "
-          f"workers {cpu['workers']:.2f} ms, simulator {cpu['simulator']:.2f} ms; load "
-          f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"2. {count:,} messages to the simulator, no rate limit: {count / span:.0f} msg/s "
+        f"overall, {steady_rate:.0f} msg/s steady (goal >= 500/s); CPU per message: "
+        f"workers {cpu['workers']:.2f} ms, simulator {cpu['simulator']:.2f} ms; load "
+        f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
 
 def bench_pacing(stack: Stack, author: User) -> None:
@@ -265,12 +330,14 @@ def bench_pacing(stack: Stack, author: User) -> None:
     while start + 1 <= times[-1]:
         per_second.append(sum(1 for t in times if start <= t < start + 1))
         start += 1
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    print(f"3. pacing at {rate}/s, {count:,} messages: achieved {achieved:.1f}/s "
-          f"({100 * (achieved - rate) / rate:+.1f} %); messages per 1-s window "
-          f"min {min(per_second)} / max {max(per_second)}; gap median "
-          f"{1000 * statistics.median(gaps):.1f} ms, p99 "
-          f"{1000 * statistics.quantiles(gaps, n=100)[98]:.1f} ms")
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    print(
+        f"3. pacing at {rate}/s, {count:,} messages: achieved {achieved:.1f}/s "
+        f"({100 * (achieved - rate) / rate:+.1f} %); messages per 1-s window "
+        f"min {min(per_second)} / max {max(per_second)}; gap median "
+        f"{1000 * statistics.median(gaps):.1f} ms, p99 "
+        f"{1000 * statistics.quantiles(gaps, n=100)[98]:.1f} ms"
+    )
 
 
 def main() -> None:

@@ -193,7 +193,9 @@ def alert_test_send(*, alert: Alert, actor: User) -> AlertTestSend:
 
 
 def _insert_recipients(alert: Alert) -> int:
-    """Resolve the recipients once and persist one row per alert x number, in batches."""
+    """Resolve the recipients once and persist one row per alert x number, in batches. The
+    numbers are distinct and the alert row is locked by the caller: no ON CONFLICT needed (its
+    speculative insertion is slow); the unique constraint still forbids a second row."""
     sql, params = recipients_sql(
         whole_council=alert.whole_council,
         neighbourhood_ids=list(alert.neighbourhoods.values_list("pk", flat=True)),
@@ -201,6 +203,8 @@ def _insert_recipients(alert: Alert) -> int:
     table = AlertRecipient._meta.db_table
     params.update(alert=alert.pk, batch_size=settings.ALERTS_BATCH_SIZE)
     with connection.cursor() as cursor:
+        # Sorting 100,000 numbers needs more than the default 4 MB, or it spills to disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             f"""
             INSERT INTO {table} (alert_id, user_id, phone, batch, status, status_rank, attempts,
@@ -209,7 +213,6 @@ def _insert_recipients(alert: Alert) -> int:
                    (row_number() OVER (ORDER BY r.phone) - 1) / %(batch_size)s,
                    'pending', 0, 0, false, '', now(), now()
             FROM ({sql}) r
-            ON CONFLICT (alert_id, phone) DO NOTHING
             """,  # noqa: S608  (table names from models, values are parameters)
             params,
         )

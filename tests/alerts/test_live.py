@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / ".run" / f"test-alerts-{os.environ.get('COMMUNE_TEST_REDIS_DB', '1')}"
 CONCURRENCY = 4  # ALERTS_SEND_CONCURRENCY of the workers started here
 VISIBILITY_TIMEOUT = 4
-LEASE = 3
+LEASE = 8  # long enough that a live but slow worker (loaded machine) keeps its claims
 
 
 class _QuietHandler(WSGIRequestHandler):
