@@ -310,7 +310,8 @@ class AlertRecipient(models.Model):
     batch = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     status_rank = models.PositiveSmallIntegerField(default=0)
-    message_sid = models.CharField(max_length=40, null=True, blank=True)
+    # NULL until Twilio accepted the message (unique when set: partial constraint below).
+    message_sid = models.CharField(max_length=40, null=True, blank=True)  # noqa: DJ001
     error_code = models.PositiveIntegerField(null=True, blank=True)
     error_message = models.CharField(max_length=255, blank=True)
     # Each hand-over attempt (a 429 puts the row back to pending and counts one more).
