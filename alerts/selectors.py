@@ -246,3 +246,14 @@ def segments_used_this_month(council_timezone: str) -> int:
         or 0
     )
     return sent + tests
+
+
+def default_neighbourhoods(user: User) -> list:
+    """The neighbourhoods ticked for a new subscriber: their own, when the community app knows
+    it (community.selectors.resident_neighbourhood, from the verification work)."""
+    try:
+        from community.selectors import resident_neighbourhood  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    neighbourhood = resident_neighbourhood(user)
+    return [neighbourhood] if neighbourhood else []
