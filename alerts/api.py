@@ -140,25 +140,25 @@ class AlertDetailView(APIView):
 
 class _ActionView(APIView):
     permission_classes = [CanAlert]
-    action = None
+    service = None
 
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request, pk: int):
         alert = get_object_or_404(Alert, pk=pk)
-        alert = _call(type(self).action, alert=alert, actor=request.user)
+        alert = _call(type(self).service, alert=alert, actor=request.user)
         return Response(AlertSerializer(alert).data)
 
 
 class AlertApproveView(_ActionView):
     """Approve an alert (by someone other than its author)."""
 
-    action = staticmethod(services.alert_approve)
+    service = staticmethod(services.alert_approve)
 
 
 class AlertSendView(_ActionView):
     """Send the alert: recipients are resolved now and the messages go out in batches."""
 
-    action = staticmethod(services.alert_send)
+    service = staticmethod(services.alert_send)
 
 
 class _FollowupView(APIView):
