@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "dev-only-not-secret-" + "x" * 40)
 
-from .base import *  # noqa: F403
-from .base import env
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", ".localhost", "127.0.0.1"])

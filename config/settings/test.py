@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret-" + "x" * 40)
 
-from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import *  # noqa: E402, F403
+from .base import BASE_DIR, env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["localhost", ".localhost", "testserver"]
