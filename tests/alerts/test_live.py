@@ -90,7 +90,9 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
         LOGS.mkdir(parents=True, exist_ok=True)
 
-    def start(self, name: str, concurrency: int = 2) -> subprocess.Popen:
+    def start(
+        self, name: str, concurrency: int = 2, visibility_timeout: int = VISIBILITY_TIMEOUT
+    ) -> subprocess.Popen:
         db = settings.DATABASES["default"]
         env = dict(os.environ)
         env.update(
@@ -106,7 +108,7 @@ class Workers:
             ALERTS_SEND_CONCURRENCY=str(CONCURRENCY),
             ALERTS_CLAIM_LEASE_SECONDS=str(LEASE),
             ALERTS_BATCH_SIZE=str(settings.ALERTS_BATCH_SIZE),
-            CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+            CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout),
             CELERY_UNACKED_RESTORE_INTERVAL="1",
         )
         log = open(LOGS / f"{self.queue}-{name}.log", "w")  # noqa: SIM115  (owned by the process)
@@ -330,6 +332,61 @@ def test_worker_killed_mid_alert_loses_nobody_and_duplicates_only_what_was_in_fl
             assert max(received.values()) <= 2
             assert len(flagged) <= 2 * CONCURRENCY  # two pool processes, one chunk each
             assert sum(received.values()) == total + len(twice)
+    finally:
+        workers.stop_all()
+        simulator.stop()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_pool_process_killed_mid_batch_is_redelivered_at_once(dinan_committed, queue, settings):
+    """Only a pool process dies (the worker survives): task_reject_on_worker_lost puts its task
+    back on the queue at once, and the batch completes without waiting for any timeout."""
+    council, made = dinan_committed
+    settings.ALERTS_BATCH_SIZE = 400
+    total = 400
+    simulator = TwilioSimulator(accounts={ACCOUNT_SID: AUTH_TOKEN}, callbacks=False)
+    simulator.start()
+    workers = Workers(queue, simulator)
+    try:
+        # An hour of visibility timeout: only an immediate requeue lets this test finish.
+        worker = workers.start("pool", concurrency=1, visibility_timeout=3600)
+        with tenant_context(council):
+            config, _ = AlertSettings.objects.get_or_create(pk=1)
+            config.send_rate = 100
+            config.save()
+            _people(made, total, "pool")
+            officer = _staff(made, "pool-officer@dinan.example")
+            alert = _send(made, officer)
+            _wait(lambda: len(simulator.state()["messages"]) >= 60, 60, "sending to start")
+            (child,) = _children(worker.pid)
+            os.kill(child, signal.SIGKILL)
+            killed_at = len(simulator.state()["messages"])
+            assert killed_at < total
+            # Within the lease (8 s) and the rest of the batch (~4 s), not the hour it would
+            # take had the task been left unacknowledged (and never, had it been acknowledged).
+            _wait(
+                lambda: Alert.objects.get(pk=alert.pk).completed_at is not None,
+                60,
+                "the batch to complete in a new pool process",
+            )
+            assert worker.poll() is None  # the worker itself lived on
+            rows = list(alert.recipients.all())
+            received = Counter(m["to"] for m in simulator.state()["messages"])
+            assert all(r.message_sid for r in rows) and set(received) == {r.phone for r in rows}
+            flagged = {r.phone for r in rows if r.resent_after_crash}
+            assert {p for p, n in received.items() if n > 1} <= flagged
+            assert len(flagged) <= CONCURRENCY
     finally:
         workers.stop_all()
         simulator.stop()
