@@ -1,5 +1,10 @@
 """Segments, phone normalisation (Python and SQL in step), credentials encryption, CAP areas."""
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
@@ -103,3 +108,39 @@ def test_cap_polygons_from_geojson():
     assert len(cap_polygons(multi)) == 2
     assert cap_polygons({"type": "Point", "coordinates": [0, 0]}) == []
     assert cap_polygons(None) == []
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_compose_page_counter_agrees_with_the_server(tmp_path):
+    """alerts/static/alerts/segments.js (the live counter) computes what alerts/segments.py does."""
+    script = Path(__file__).resolve().parents[2] / "alerts" / "static" / "alerts" / "segments.js"
+    runner = tmp_path / "run.js"
+    runner.write_text(
+        f"global.window = global; require({json.dumps(str(script))});\n"
+        "const cases = JSON.parse(process.argv[2]);\n"
+        "console.log(JSON.stringify(cases.map(t => { const i = smsSegments(t);"
+        " return [i.encoding, i.segments, i.non_gsm]; })));\n"
+    )
+    cases = [
+        "",
+        "a" * 160,
+        "a" * 161,
+        "€" * 81,
+        "a" * 159 + "€",
+        "Évacuez à l'école",
+        "Tempête, cœur",
+        "ê" * 71,
+        "ê" * 135,
+        "🌊" * 36,
+        "{[]}" * 40,
+    ]
+    output = subprocess.run(  # noqa: S603  (node and our own script)
+        [shutil.which("node"), str(runner), json.dumps(cases)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    expected = [
+        [sms_segments(c).encoding, sms_segments(c).segments, non_gsm7_characters(c)] for c in cases
+    ]
+    assert json.loads(output) == expected
