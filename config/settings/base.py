@@ -257,7 +257,7 @@ ALERTS_CREDENTIALS_KEYS = env.list("ALERTS_CREDENTIALS_KEYS", default=[])
 # to Twilio concurrently by one task, how long a message claimed by a worker stays its own
 # before another may take it over (longer than one chunk can take), retry backoff on HTTP 429.
 ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=500)
-ALERTS_SEND_CONCURRENCY = env.int("ALERTS_SEND_CONCURRENCY", default=8)
+ALERTS_SEND_CONCURRENCY = env.int("ALERTS_SEND_CONCURRENCY", default=16)
 ALERTS_CLAIM_LEASE_SECONDS = env.float("ALERTS_CLAIM_LEASE_SECONDS", default=60.0)
 ALERTS_RETRY_BACKOFF_SECONDS = env.float("ALERTS_RETRY_BACKOFF_SECONDS", default=1.0)
 ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=12)
