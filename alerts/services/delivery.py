@@ -120,6 +120,7 @@ class _Outcome:
 @dataclass
 class _Executor:
     pid: int = 0
+    size: int = 0
     pool: ThreadPoolExecutor | None = field(default=None)
 
 
@@ -128,11 +129,10 @@ _executor = _Executor()
 
 def _pool() -> ThreadPoolExecutor:
     # One pool per process, created after Celery's prefork so threads exist in the child.
-    if _executor.pool is None or _executor.pid != os.getpid():
-        _executor.pool = ThreadPoolExecutor(
-            max_workers=settings.ALERTS_SEND_CONCURRENCY, thread_name_prefix="sms"
-        )
-        _executor.pid = os.getpid()
+    size = settings.ALERTS_SEND_CONCURRENCY
+    if _executor.pool is None or _executor.pid != os.getpid() or _executor.size != size:
+        _executor.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sms")
+        _executor.pid, _executor.size = os.getpid(), size
     return _executor.pool
 
 
