@@ -227,7 +227,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task whose worker process died with it (kill -9 of the whole worker, machine lost) stays
+# unacknowledged in Redis and is delivered again only after the visibility timeout, by a worker
+# that is (re)started or sweeping (every unacked_restore_interval seconds). SMS alert batches are
+# safe to run twice (alerts/services/delivery.py), so lower it where alerts must resume fast.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+}
 # tenant-schemas-celery: cache the schema → council lookup in each worker (DESIGN.md §2).
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
 CELERY_BEAT_SCHEDULE: dict = {
@@ -268,3 +275,26 @@ CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
 # --- SMS ---------------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", default="alerts.transport.ConsoleBackend")
+# Twilio (alerts.transport.TwilioBackend). The platform's account is the fallback for councils
+# that have not entered their own (sub)account in the staff portal (stored encrypted with
+# ALERTS_CREDENTIALS_KEYS). TWILIO_API_BASE_URL, when set, sends every API call there instead
+# of https://api.twilio.com (the simulator: `manage.py twilio_simulator`).
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")
+TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)
+# Fernet keys for the councils' stored Twilio credentials, newest first (comma-separated; older
+# keys still decrypt, so keys can be rotated).
+ALERTS_CREDENTIALS_KEYS = env.list("ALERTS_CREDENTIALS_KEYS", default=[])
+# The alert pipeline (alerts/services/delivery.py): recipients per Celery task, messages handed
+# to Twilio concurrently by one task, how long a message claimed by a worker stays its own
+# before another may take it over (longer than one chunk can take), retry backoff on HTTP 429.
+ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=500)
+ALERTS_SEND_CONCURRENCY = env.int("ALERTS_SEND_CONCURRENCY", default=16)
+ALERTS_CLAIM_LEASE_SECONDS = env.float("ALERTS_CLAIM_LEASE_SECONDS", default=60.0)
+ALERTS_RETRY_BACKOFF_SECONDS = env.float("ALERTS_RETRY_BACKOFF_SECONDS", default=1.0)
+ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=12)
+# The Celery queue of the batch tasks: a dedicated queue (and worker) keeps alerts from waiting
+# behind slower work such as PDF reports.
+ALERTS_CELERY_QUEUE = env("ALERTS_CELERY_QUEUE", default="celery")

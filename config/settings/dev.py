@@ -18,3 +18,11 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Static files straight from the apps (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# SMS alerts: `make run` starts the Twilio simulator (manage.py twilio_simulator) and sets
+# SMS_BACKEND=alerts.transport.TwilioBackend and TWILIO_API_BASE_URL to reach it. These are
+# the simulator's development account, not secrets; a real account comes from the environment.
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="AC" + "d" * 32)
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="dev-simulator-auth-token")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="MG" + "d" * 32)
+ALERTS_CREDENTIALS_KEYS = env.list("ALERTS_CREDENTIALS_KEYS", default=["dev-only-credentials-key"])

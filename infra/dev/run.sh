@@ -6,6 +6,11 @@ PORT="${1:-8000}"
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=config.settings.dev
 mkdir -p .run/logs
+# SMS alerts go through the real pipeline to the Twilio simulator (alerts/simulator.py), which
+# posts signed status callbacks back to the councils' hosts (*.localhost reach 127.0.0.1).
+TWILIO_SIM_PORT="${TWILIO_SIM_PORT:-8031}"
+export SMS_BACKEND="${SMS_BACKEND:-alerts.transport.TwilioBackend}"
+export TWILIO_API_BASE_URL="${TWILIO_API_BASE_URL:-http://127.0.0.1:$TWILIO_SIM_PORT}"
 
 $PY manage.py compilemessages -v 0 --ignore ".venv" --ignore ".run"
 $PY manage.py migrate --noinput -v 0
@@ -22,6 +27,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+$PY manage.py twilio_simulator --port "$TWILIO_SIM_PORT" --undelivered-share 0.05 \
+  >.run/logs/twilio-simulator.log 2>&1 &
+pids+=($!)
 .venv/bin/celery -A config worker -l info --concurrency 2 >.run/logs/worker.log 2>&1 &
 pids+=($!)
 .venv/bin/celery -A config beat -l info --schedule .run/celerybeat-schedule >.run/logs/beat.log 2>&1 &
@@ -43,6 +51,8 @@ cat <<TXT
   Dinan:         http://dinan.localhost:$PORT/       staff portal: /staff/
   Saint-Malo:    http://saint-malo.localhost:$PORT/  staff portal: /staff/
   API docs:      http://dinan.localhost:$PORT/api/docs/
+  SMS alerts:    http://dinan.localhost:$PORT/staff/alerts/  (Twilio simulator on :$TWILIO_SIM_PORT,
+                 messages: http://127.0.0.1:$TWILIO_SIM_PORT/_sim/state)
   Health:        http://dinan.localhost:$PORT/healthz
 
 TXT

@@ -1,0 +1,429 @@
+"""SMS disaster alerts: who subscribed, who opted out, what was sent to whom and what became of it.
+
+Everything lives in the council's schema. An alert resolves its recipients once, when it is
+sent: one AlertRecipient row per alert x phone number (unique), which the Celery batch tasks
+then work through (alerts/services/delivery.py).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Neighbourhood
+
+
+class AlertSettings(models.Model):
+    """The council's alert settings: one row per council schema (see selectors.alert_settings)."""
+
+    send_rate = models.PositiveIntegerField(
+        _("sending rate (segments per second)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_(
+            "The throughput bought from Twilio: about 1 per long code, 10 for a sender "
+            "to non-US countries, 100 per short code."
+        ),
+    )
+    monthly_budget_segments = models.PositiveIntegerField(
+        _("monthly SMS budget (segments)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Non-emergency alerts are refused once this month's segments would exceed "
+            "it. Empty: no budget."
+        ),
+    )
+    require_approval = models.BooleanField(
+        _("second-person approval for actual alerts"),
+        default=False,
+        help_text=_(
+            "An alert with the status Actual must be approved by another staff member "
+            "before it can be sent."
+        ),
+    )
+    default_country_code = models.CharField(
+        _("default country calling code"),
+        max_length=4,
+        default="33",
+        validators=[RegexValidator(r"^[1-9][0-9]{0,2}$")],
+        help_text=_("Used for numbers written without an international prefix (33 for France)."),
+    )
+    # The council's own Twilio (sub)account; empty fields fall back to the platform's account.
+    twilio_account_sid = models.CharField(_("Twilio account SID"), max_length=34, blank=True)
+    twilio_auth_token_encrypted = models.TextField(blank=True, editable=False)
+    twilio_messaging_service_sid = models.CharField(
+        _("Twilio Messaging Service SID"), max_length=34, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("alert settings")
+        verbose_name_plural = _("alert settings")
+
+    def __str__(self) -> str:
+        return str(_("Alert settings"))
+
+
+class AlertSubscription(models.Model):
+    """A resident's opt-in to SMS alerts. Alerts to the whole council reach every subscriber;
+    alerts to neighbourhoods reach those who chose one of them or the whole council."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_subscription"
+    )
+    whole_council = models.BooleanField(_("alerts for the whole council"), default=False)
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood,
+        blank=True,
+        related_name="alert_subscriptions",
+        verbose_name=_("neighbourhoods"),
+    )
+    paused = models.BooleanField(_("paused"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("alert subscription")
+        verbose_name_plural = _("alert subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user}"
+
+
+class OptOut(models.Model):
+    """A phone number that must never receive an alert: it replied STOP (or Twilio told us it
+    did, error 21610). Keyed by the E.164 number, whoever's account it is on."""
+
+    class Source(models.TextChoices):
+        SMS_REPLY = "sms_reply", _("SMS reply")
+        PROVIDER = "provider", _("Reported by Twilio")
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    keyword = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opted-out number")
+        verbose_name_plural = _("opted-out numbers")
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+def new_identifier() -> str:
+    # CAP identifiers must not contain spaces, commas, "<" or "&"; this one is also URL-safe.
+    return f"commune-{uuid.uuid4().hex}"
+
+
+class Alert(models.Model):
+    class MsgType(models.TextChoices):
+        ALERT = "Alert", _("Alert")
+        UPDATE = "Update", _("Update")
+        CANCEL = "Cancel", _("Cancellation")
+
+    class CapStatus(models.TextChoices):
+        ACTUAL = "Actual", _("Actual")
+        EXERCISE = "Exercise", _("Exercise")
+        TEST = "Test", _("Test")
+
+    class Scope(models.TextChoices):
+        PUBLIC = "Public", _("Public")
+        RESTRICTED = "Restricted", _("Restricted")
+
+    class Category(models.TextChoices):
+        GEO = "Geo", _("Geophysical")
+        MET = "Met", _("Meteorological")
+        SAFETY = "Safety", _("Public safety")
+        SECURITY = "Security", _("Security")
+        RESCUE = "Rescue", _("Rescue")
+        FIRE = "Fire", _("Fire")
+        HEALTH = "Health", _("Health")
+        ENV = "Env", _("Environment")
+        TRANSPORT = "Transport", _("Transport")
+        INFRA = "Infra", _("Infrastructure")
+        CBRNE = "CBRNE", _("Chemical, biological, radiological, nuclear or explosive")
+        OTHER = "Other", _("Other")
+
+    class Urgency(models.TextChoices):
+        IMMEDIATE = "Immediate", _("Immediate")
+        EXPECTED = "Expected", _("Expected")
+        FUTURE = "Future", _("Future")
+        PAST = "Past", _("Past")
+        UNKNOWN = "Unknown", _("Unknown")
+
+    class Severity(models.TextChoices):
+        EXTREME = "Extreme", _("Extreme")
+        SEVERE = "Severe", _("Severe")
+        MODERATE = "Moderate", _("Moderate")
+        MINOR = "Minor", _("Minor")
+        UNKNOWN = "Unknown", _("Unknown")
+
+    class Certainty(models.TextChoices):
+        OBSERVED = "Observed", _("Observed")
+        LIKELY = "Likely", _("Likely")
+        POSSIBLE = "Possible", _("Possible")
+        UNLIKELY = "Unlikely", _("Unlikely")
+        UNKNOWN = "Unknown", _("Unknown")
+
+    class ResponseType(models.TextChoices):
+        SHELTER = "Shelter", _("Shelter")
+        EVACUATE = "Evacuate", _("Evacuate")
+        PREPARE = "Prepare", _("Prepare")
+        EXECUTE = "Execute", _("Execute")
+        AVOID = "Avoid", _("Avoid")
+        MONITOR = "Monitor", _("Monitor")
+        ASSESS = "Assess", _("Assess")
+        ALL_CLEAR = "AllClear", _("All clear")
+        NONE = "None", _("None")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    identifier = models.CharField(
+        max_length=64, unique=True, default=new_identifier, editable=False
+    )
+    msg_type = models.CharField(
+        _("message type"), max_length=8, choices=MsgType.choices, default=MsgType.ALERT
+    )
+    cap_status = models.CharField(
+        _("status"), max_length=10, choices=CapStatus.choices, default=CapStatus.ACTUAL
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.PUBLIC)
+    references = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("updates or cancels"),
+    )
+    hazard = models.CharField(_("hazard"), max_length=32, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, default="fr", choices=settings.LANGUAGES
+    )
+    category = models.CharField(
+        _("category"), max_length=10, choices=Category.choices, default=Category.SAFETY
+    )
+    event = models.CharField(_("event"), max_length=120)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.IMMEDIATE
+    )
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.SEVERE
+    )
+    certainty = models.CharField(
+        _("certainty"), max_length=10, choices=Certainty.choices, default=Certainty.OBSERVED
+    )
+    response_type = models.CharField(
+        _("response type"),
+        max_length=10,
+        choices=ResponseType.choices,
+        default=ResponseType.PREPARE,
+    )
+    headline = models.CharField(_("headline"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    instruction = models.TextField(_("instruction"), blank=True)
+    sms_body = models.TextField(_("SMS text"), max_length=1600)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    whole_council = models.BooleanField(_("whole council"), default=True)
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood, blank=True, related_name="alerts", verbose_name=_("neighbourhoods")
+    )
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Set when sent: CAP's <sent>, the text's size, how many numbers it was addressed to.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    encoding = models.CharField(max_length=5, blank=True)
+    segments = models.PositiveSmallIntegerField(default=0)
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "dispatched_at"])]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    @property
+    def is_emergency(self) -> bool:
+        """Emergencies (extreme or severe) are sent even when the monthly budget is spent."""
+        return self.severity in (self.Severity.EXTREME, self.Severity.SEVERE)
+
+    @property
+    def is_sent(self) -> bool:
+        return self.state in (self.State.SENDING, self.State.SENT)
+
+
+class AlertRecipient(models.Model):
+    """One alert to one phone number, and what became of it.
+
+    `status_rank` orders the statuses so that updates only move forward (a late "sent" callback
+    never overwrites "delivered"); every final status has the same, highest rank.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        CLAIMED = "claimed", _("Being handed to Twilio")
+        ACCEPTED = "accepted", _("Accepted by Twilio")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "undelivered", _("Undelivered")
+        FAILED = "failed", _("Failed")
+        OPTED_OUT = "opted_out", _("Opted out")
+        INVALID = "invalid", _("Invalid number")
+        SKIPPED = "skipped", _("Not sent (alert cancelled)")
+
+    # No database constraints on these two: checking them for each of 100,000 rows inserted at
+    # once cost more time than the insert itself (bench/bench_alerts.py). Deletions go through
+    # Django, which still cascades (alert) and nulls (user) them.
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="recipients", db_constraint=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    phone = models.CharField(max_length=20)
+    batch = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    status_rank = models.PositiveSmallIntegerField(default=0)
+    # NULL until Twilio accepted the message (unique when set: partial constraint below).
+    message_sid = models.CharField(max_length=40, null=True, blank=True)  # noqa: DJ001
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error_message = models.CharField(max_length=255, blank=True)
+    # Each hand-over attempt (a 429 puts the row back to pending and counts one more).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Claimed by a worker that died before recording Twilio's answer, then sent again: Twilio
+    # may have received this message twice (alerts/services/delivery.py explains).
+    resent_after_crash = models.BooleanField(default=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "phone"], name="alert_recipient_once"),
+            # Partial: rows without a SID yet (all of them at insert time) stay out of it.
+            models.UniqueConstraint(
+                fields=["message_sid"],
+                condition=models.Q(message_sid__isnull=False),
+                name="alert_recipient_sid_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["alert", "batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.phone}"
+
+
+STATUS_RANK = {
+    AlertRecipient.Status.PENDING: 0,
+    AlertRecipient.Status.CLAIMED: 1,
+    AlertRecipient.Status.ACCEPTED: 2,
+    AlertRecipient.Status.SENT: 3,
+    AlertRecipient.Status.DELIVERED: 4,
+    AlertRecipient.Status.UNDELIVERED: 4,
+    AlertRecipient.Status.FAILED: 4,
+    AlertRecipient.Status.OPTED_OUT: 4,
+    AlertRecipient.Status.INVALID: 4,
+    AlertRecipient.Status.SKIPPED: 4,
+}
+FINAL_RANK = 4
+
+
+class MessageStatusCallback(models.Model):
+    """Every status callback Twilio sent, once (duplicates are dropped by the unique pair). A
+    callback may arrive before the worker has stored the message's SID; the worker applies the
+    ones it finds here after storing SIDs."""
+
+    message_sid = models.CharField(max_length=40)
+    status = models.CharField(max_length=16)  # as Twilio wrote it
+    # What it means for the AlertRecipient row (alerts.services.delivery.TWILIO_STATUSES).
+    recipient_status = models.CharField(max_length=12)
+    rank = models.PositiveSmallIntegerField()
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message_sid", "status"], name="status_callback_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_sid} {self.status}"
+
+
+class AlertTestSend(models.Model):
+    """A draft sent to its author's own phone before the real send."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="test_sends")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    phone = models.CharField(max_length=20)
+    message_sid = models.CharField(max_length=40, blank=True)
+    segments = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.phone}"
+
+
+class AlertEvent(models.Model):
+    """The audit trail: every state change of an alert, subscription or opt-out."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        TEST_SENT = "test_sent", _("Test sent")
+        DISPATCHED = "dispatched", _("Sending started")
+        COMPLETED = "completed", _("Sending finished")
+        SUPERSEDED = "superseded", _("Updated or cancelled")
+        SUBSCRIBED = "subscribed", _("Subscribed")
+        SUBSCRIPTION_CHANGED = "subscription_changed", _("Subscription changed")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        OPTED_OUT = "opted_out", _("Opted out")
+        OPTED_IN = "opted_in", _("Opted in again")
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    phone = models.CharField(max_length=20, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

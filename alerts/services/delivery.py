@@ -1,0 +1,429 @@
+"""Handing an alert's messages to Twilio, batch by batch, and recording what Twilio reports.
+
+How a batch task works (alert_batch_deliver), and why nothing is lost or sent twice
+--------------------------------------------------------------------------------------
+Every recipient is a row (alert x phone, unique) created when the alert was sent. A batch task
+loops over its batch's rows in small chunks:
+
+1. reserve the chunk's slots on the council's shared pacing timeline (Redis) and wait for them;
+2. CLAIM the chunk: one UPDATE turns up to `chunk` rows from `pending` into `claimed`
+   (`FOR UPDATE SKIP LOCKED`, committed at once), so two executions of the same task — a
+   redelivery while the first still runs — never take the same row;
+3. hand each claimed message to Twilio (concurrently, each at its paced instant);
+4. RECORD the answers in one UPDATE: the Message SID and `accepted`, or the error, or back to
+   `pending` for what is safe to retry (HTTP 429, connection refused before sending).
+
+A worker killed at any moment (kill -9, machine lost) leaves its task unacknowledged
+(acks_late + task_reject_on_worker_lost): the task runs again, on a restarted worker or after the
+broker's visibility timeout. Every row then is in one of three states:
+- `pending`: never handed over (or safe to retry): sent by the new run, once;
+- has a SID: Twilio accepted it; never sent again;
+- `claimed` without a SID: the worker died between steps 2 and 4, the messages IN FLIGHT. Twilio
+  may or may not have accepted them, and it offers no idempotency key to ask (DESIGN.md §4).
+  Losing a disaster alert is worse than a duplicate, so once the claim is older than
+  ALERTS_CLAIM_LEASE_SECONDS (longer than a chunk can take, so the claimant is surely gone) the
+  row is claimed again, marked `resent_after_crash`, and sent again.
+So the only messages that may reach a phone twice are those in flight at the moment of the kill:
+at most one chunk (ALERTS_SEND_CONCURRENCY messages, fewer at low sending rates) per killed
+task, and each of them is flagged `resent_after_crash` on its row.
+
+A connection that breaks after the request was sent, or a timeout waiting for the answer, is not
+retried (the message may exist): the row is `failed`, with that reason, for staff to see.
+
+Status callbacks may arrive before step 4 stored the SID. They are kept
+(MessageStatusCallback, one row per SID x status, so duplicates are dropped) and applied at the
+end of the batch. A status only moves forward (`status_rank`): a late "sent" never overwrites
+"delivered".
+"""
+
+import logging
+import os
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tenants.models import current_council
+
+from ..credentials import council_credentials
+from ..models import (
+    STATUS_RANK,
+    Alert,
+    AlertEvent,
+    AlertRecipient,
+    MessageStatusCallback,
+    OptOut,
+)
+from ..ratelimit import SendPacer
+from ..selectors import alert_settings
+from ..transport import BaseBackend, SmsError, get_backend
+from .subscriptions import event_record, optout_add
+
+logger = logging.getLogger(__name__)
+
+Status = AlertRecipient.Status
+# Twilio's message statuses → ours (and their rank).
+TWILIO_STATUSES = {
+    "accepted": Status.ACCEPTED,
+    "queued": Status.ACCEPTED,
+    "scheduled": Status.ACCEPTED,
+    "sending": Status.ACCEPTED,
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "read": Status.DELIVERED,
+    "undelivered": Status.UNDELIVERED,
+    "failed": Status.FAILED,
+    "canceled": Status.FAILED,
+}
+OPTED_OUT_CODES = {21610}
+INVALID_NUMBER_CODES = {21211, 21614, 21217, 21401, 21407}
+# Beyond this, a task gives its worker back and is retried later by Celery instead of sleeping.
+INLINE_BACKOFF_LIMIT = 15.0
+DELIVERY_ERRORS = {
+    30003: "Unreachable destination handset",
+    30004: "Message blocked",
+    30005: "Unknown destination handset",
+    30006: "Landline or unreachable carrier",
+    30007: "Message filtered by the carrier",
+    30008: "Unknown error",
+    21610: "The number replied STOP",
+}
+
+
+@dataclass
+class BatchResult:
+    handed_over: int = 0
+    retried: int = 0
+    retry_in: float | None = None
+
+
+@dataclass
+class _Claimed:
+    id: int
+    phone: str
+    opted_out: bool = False
+
+
+@dataclass
+class _Outcome:
+    row: _Claimed
+    sid: str | None = None
+    error: SmsError | None = None
+
+
+@dataclass
+class _Executor:
+    pid: int = 0
+    size: int = 0
+    pool: ThreadPoolExecutor | None = field(default=None)
+
+
+_executor = _Executor()
+
+
+def _pool() -> ThreadPoolExecutor:
+    # One pool per process, created after Celery's prefork so threads exist in the child.
+    size = settings.ALERTS_SEND_CONCURRENCY
+    if _executor.pool is None or _executor.pid != os.getpid() or _executor.size != size:
+        _executor.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sms")
+        _executor.pid, _executor.size = os.getpid(), size
+    return _executor.pool
+
+
+def status_callback_url() -> str:
+    return current_council().base_url() + reverse("alerts:twilio_status")
+
+
+def alert_batches_enqueue(alert_id: int, batches: int) -> None:
+    from ..tasks import alert_batch_send
+
+    for batch in range(batches):
+        alert_batch_send.apply_async((alert_id, batch), queue=settings.ALERTS_CELERY_QUEUE)
+
+
+# --- the batch task's steps --------------------------------------------------------------------
+
+_TABLE = AlertRecipient._meta.db_table
+_OPTOUT = OptOut._meta.db_table
+
+
+def _claimable_count(alert_id: int, batch: int) -> int:
+    return AlertRecipient.objects.filter(
+        alert_id=alert_id, batch=batch, status__in=[Status.PENDING, Status.CLAIMED]
+    ).count()
+
+
+def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
+    """Take up to `limit` rows: pending ones, or claimed ones whose claimant is gone (claim
+    older than the lease, no SID: the in-flight messages of a killed worker). Each comes with
+    whether its number is on the opt-out list now (a STOP may arrive while an alert goes out)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_TABLE} r SET status = 'claimed', status_rank = 1, claimed_at = now(),
+                   attempts = attempts + 1, updated_at = now(),
+                   resent_after_crash = resent_after_crash OR status = 'claimed'
+            WHERE id IN (
+                SELECT id FROM {_TABLE}
+                WHERE alert_id = %(alert)s AND batch = %(batch)s AND (
+                    status = 'pending' OR (status = 'claimed' AND message_sid IS NULL
+                        AND claimed_at < now() - make_interval(secs => %(lease)s)))
+                ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+            RETURNING id, phone, EXISTS (SELECT 1 FROM {_OPTOUT} o WHERE o.phone = r.phone)
+            """,  # noqa: S608  (table names from the models)
+            {
+                "alert": alert_id,
+                "batch": batch,
+                "limit": limit,
+                "lease": settings.ALERTS_CLAIM_LEASE_SECONDS,
+            },
+        )
+        return [_Claimed(*row) for row in cursor.fetchall()]
+
+
+def _claims_held_elsewhere(alert_id: int, batch: int) -> float | None:
+    """Seconds until the oldest live claim of this batch by another execution expires."""
+    oldest = (
+        AlertRecipient.objects.filter(
+            alert_id=alert_id, batch=batch, status=Status.CLAIMED, message_sid__isnull=True
+        )
+        .order_by("claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return None
+    age = (timezone.now() - oldest).total_seconds()
+    return max(settings.ALERTS_CLAIM_LEASE_SECONDS - age, 0) + 0.5
+
+
+def _hand_over(
+    backend: BaseBackend,
+    rows: list[_Claimed],
+    body: str,
+    callback_url: str,
+    first: float,
+    spacing: float,
+) -> list[_Outcome]:
+    def one(index: int, row: _Claimed) -> _Outcome:
+        delay = first + index * spacing - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            return _Outcome(
+                row, sid=backend.send(to=row.phone, body=body, status_callback=callback_url)
+            )
+        except SmsError as error:
+            return _Outcome(row, error=error)
+        except Exception as error:  # an unexpected failure may follow a successful request
+            logger.exception("sending to %s failed unexpectedly", row.phone)
+            return _Outcome(
+                row, error=SmsError(f"Unexpected error: {error}"[:250], unconfirmed=True)
+            )
+
+    if len(rows) <= 1:
+        return [one(0, row) for row in rows]
+    return list(_pool().map(one, range(len(rows)), rows))
+
+
+def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
+    """Store Twilio's answers for a chunk in one UPDATE. Returns (accepted, to retry)."""
+    values, params, opted_out = [], [], []
+    accepted = retry = 0
+    for outcome in outcomes:
+        error = outcome.error
+        if outcome.row.opted_out:
+            status, code, message = Status.OPTED_OUT, None, "Opted out before sending"
+        elif outcome.sid:
+            status, code, message = Status.ACCEPTED, None, ""
+            accepted += 1
+        elif error.retryable:
+            status, code, message = Status.PENDING, error.code, str(error)
+            retry += 1
+        elif error.code in OPTED_OUT_CODES:
+            status, code, message = Status.OPTED_OUT, error.code, str(error)
+            opted_out.append(outcome.row.phone)
+        elif error.code in INVALID_NUMBER_CODES:
+            status, code, message = Status.INVALID, error.code, str(error)
+        else:
+            status, code, message = Status.FAILED, error.code, str(error)
+        values.append(
+            "(%s::bigint, %s::varchar, %s::smallint, %s::varchar, %s::integer, %s::varchar)"
+        )
+        params += [outcome.row.id, status, STATUS_RANK[status], outcome.sid, code, message[:255]]
+    # One statement commits on its own; opt-outs reported by Twilio go in the same transaction.
+    with transaction.atomic() if opted_out else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_TABLE} r SET status = v.status, status_rank = v.rank,
+                   message_sid = v.sid, error_code = v.code, error_message = v.message,
+                   accepted_at = CASE WHEN v.sid IS NOT NULL THEN now() END, updated_at = now()
+            FROM (VALUES {", ".join(values)}) AS v(id, status, rank, sid, code, message)
+            WHERE r.id = v.id AND r.status = 'claimed'
+            """,  # noqa: S608  (table name from the model, values are parameters)
+            params,
+        )
+        for phone in opted_out:
+            optout_add(phone=phone, source=OptOut.Source.PROVIDER, keyword="21610")
+    return accepted, retry
+
+
+def _give_up_exhausted(alert_id: int, batch: int) -> None:
+    AlertRecipient.objects.filter(
+        alert_id=alert_id,
+        batch=batch,
+        status=Status.PENDING,
+        attempts__gte=settings.ALERTS_MAX_ATTEMPTS,
+    ).update(
+        status=Status.FAILED,
+        status_rank=4,
+        updated_at=timezone.now(),
+        error_message="Gave up: Twilio kept answering 429 (rate limited)",
+    )
+
+
+def _backoff(failures_in_a_row: int) -> float:
+    base = settings.ALERTS_RETRY_BACKOFF_SECONDS
+    return min(base * 2 ** (failures_in_a_row - 1), 300.0) * random.uniform(0.8, 1.2)  # noqa: S311
+
+
+def alert_batch_deliver(*, alert_id: int, batch: int) -> BatchResult:
+    """Hand one batch of an alert to Twilio (see the module's docstring). Idempotent and safe
+    to run concurrently with itself. `retry_in` asks the caller to run it again later."""
+    result = BatchResult()
+    alert = Alert.objects.filter(pk=alert_id).only("sms_body", "segments", "state").first()
+    if alert is None or not alert.is_sent:
+        return result
+    config = alert_settings()
+    backend = get_backend(credentials=council_credentials())
+    callback_url = status_callback_url()
+    pacer = SendPacer(rate=config.send_rate)
+    units = max(alert.segments, 1)
+    chunk = max(1, min(settings.ALERTS_SEND_CONCURRENCY, config.send_rate // units))
+    remaining = _claimable_count(alert_id, batch)
+    failures_in_a_row = 0
+    _give_up_exhausted(alert_id, batch)
+    while True:
+        # Reserve slots only for rows that are there, so the shared timeline is not wasted.
+        wanted = max(1, min(chunk, remaining))
+        first, spacing = pacer.reserve(wanted, units)
+        wait = first - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        rows = _claim(alert_id, batch, wanted)
+        if not rows:
+            break
+        remaining = max(remaining - len(rows), 0)
+        to_send = [r for r in rows if not r.opted_out]
+        outcomes = _hand_over(
+            backend,
+            to_send,
+            alert.sms_body,
+            callback_url,
+            first=max(first, time.monotonic()),
+            spacing=spacing,
+        )
+        accepted, retry = _record(outcomes + [_Outcome(r) for r in rows if r.opted_out])
+        result.handed_over += accepted
+        if retry:
+            result.retried += retry
+            remaining += retry
+            failures_in_a_row += 1
+            _give_up_exhausted(alert_id, batch)
+            delay = _backoff(failures_in_a_row)
+            if delay > INLINE_BACKOFF_LIMIT:
+                result.retry_in = delay
+                return result
+            time.sleep(delay)
+        else:
+            failures_in_a_row = 0
+    held = _claims_held_elsewhere(alert_id, batch)
+    if held is not None:
+        result.retry_in = held
+        return result
+    callbacks_apply_early(alert_id=alert_id, batch=batch)
+    alert_complete_if_done(alert_id)
+    return result
+
+
+# --- completion and status callbacks ---------------------------------------------------------
+
+
+def alert_complete_if_done(alert_id: int) -> bool:
+    if AlertRecipient.objects.filter(
+        alert_id=alert_id, status__in=[Status.PENDING, Status.CLAIMED]
+    ).exists():
+        return False
+    with transaction.atomic():
+        done = Alert.objects.filter(pk=alert_id, completed_at__isnull=True).update(
+            state=Alert.State.SENT, completed_at=timezone.now()
+        )
+        if done:
+            callbacks_apply_early(alert_id=alert_id)
+            alert = Alert.objects.get(pk=alert_id)
+            event_record(AlertEvent.Kind.COMPLETED, alert=alert, recipients=alert.recipient_count)
+    return bool(done)
+
+
+def callbacks_apply_early(*, alert_id: int, batch: int | None = None) -> int:
+    """Apply callbacks that arrived before their SID was stored (highest rank per SID)."""
+    callbacks = MessageStatusCallback._meta.db_table
+    batch_filter = "AND r.batch = %(batch)s" if batch is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_TABLE} r SET status = cb.recipient_status, status_rank = cb.rank,
+                   error_code = COALESCE(cb.error_code, r.error_code), updated_at = now()
+            FROM (
+                SELECT DISTINCT ON (c.message_sid) c.message_sid, c.recipient_status, c.rank,
+                       c.error_code
+                FROM {callbacks} c JOIN {_TABLE} r ON r.message_sid = c.message_sid
+                WHERE r.alert_id = %(alert)s {batch_filter}
+                ORDER BY c.message_sid, c.rank DESC, c.received_at
+            ) cb
+            WHERE r.message_sid = cb.message_sid AND cb.rank > r.status_rank
+            """,  # noqa: S608  (table names from the models)
+            {"alert": alert_id, "batch": batch},
+        )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def message_status_record(*, message_sid: str, status: str, error_code: int | None = None) -> str:
+    """One status callback from Twilio. Returns what happened: "applied", "duplicate" (already
+    received), "stale" (the row is already further along), "early" (no row has this SID yet:
+    kept, applied when the worker stores it) or "ignored" (not a status we track)."""
+    recipient_status = TWILIO_STATUSES.get(status)
+    if recipient_status is None or not message_sid:
+        return "ignored"
+    rank = STATUS_RANK[recipient_status]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {MessageStatusCallback._meta.db_table}
+                (message_sid, status, recipient_status, rank, error_code, received_at)
+            VALUES (%s, %s, %s, %s, %s, now())
+            ON CONFLICT (message_sid, status) DO NOTHING
+            """,  # noqa: S608  (table name from the model)
+            [message_sid, status, recipient_status, rank, error_code],
+        )
+        if cursor.rowcount == 0:
+            return "duplicate"
+    changes = {"status": recipient_status, "status_rank": rank, "updated_at": timezone.now()}
+    if error_code:
+        changes["error_code"] = error_code
+        changes["error_message"] = DELIVERY_ERRORS.get(error_code, f"Twilio error {error_code}")
+    rows = AlertRecipient.objects.filter(message_sid=message_sid)
+    updated = rows.filter(status_rank__lt=rank).update(**changes)
+    if updated and error_code in OPTED_OUT_CODES:
+        for phone in rows.values_list("phone", flat=True):
+            optout_add(phone=phone, source=OptOut.Source.PROVIDER, keyword=str(error_code))
+    if updated:
+        return "applied"
+    return "stale" if rows.exists() else "early"

@@ -1,0 +1,123 @@
+"""Residents' subscriptions and the opt-out list (site and SMS replies)."""
+
+import unicodedata
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from community.models import Neighbourhood
+
+from ..models import AlertEvent, AlertSubscription, OptOut
+from ..phones import phone_e164
+from ..selectors import alert_settings
+
+# Twilio's default opt-out keywords plus the French ones (DESIGN.md §4).
+STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET"})
+START_KEYWORDS = frozenset({"START", "UNSTOP"})
+
+
+def event_record(
+    kind: str, *, alert=None, actor: User | None = None, phone: str = "", **data
+) -> AlertEvent:
+    return AlertEvent.objects.create(kind=kind, alert=alert, actor=actor, phone=phone, data=data)
+
+
+def user_phone(user: User) -> str | None:
+    """The user's confirmed number in E.164, or None."""
+    if not user.phone or user.phone_confirmed_at is None:
+        return None
+    return phone_e164(user.phone, alert_settings().default_country_code)
+
+
+@transaction.atomic
+def subscription_save(
+    *,
+    user: User,
+    whole_council: bool,
+    neighbourhoods: Sequence[Neighbourhood] = (),
+    paused: bool = False,
+) -> AlertSubscription:
+    """Subscribe `user` (or change their choice). They need a confirmed phone number, and must
+    choose the whole council or at least one neighbourhood."""
+    if user_phone(user) is None:
+        raise ValidationError(_("Confirm your mobile phone number first: alerts are sent by SMS."))
+    if not whole_council and not neighbourhoods:
+        raise ValidationError(_("Choose the whole council or at least one neighbourhood."))
+    subscription, created = AlertSubscription.objects.get_or_create(
+        user=user, defaults={"whole_council": whole_council, "paused": paused}
+    )
+    subscription.whole_council = whole_council
+    subscription.paused = paused
+    subscription.save()
+    subscription.neighbourhoods.set([] if whole_council else neighbourhoods)
+    event_record(
+        AlertEvent.Kind.SUBSCRIBED if created else AlertEvent.Kind.SUBSCRIPTION_CHANGED,
+        actor=user,
+        whole_council=whole_council,
+        paused=paused,
+        neighbourhoods=[n.pk for n in neighbourhoods] if not whole_council else [],
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_pause(*, user: User, paused: bool) -> AlertSubscription:
+    subscription = AlertSubscription.objects.select_for_update().get(user=user)
+    subscription.paused = paused
+    subscription.save(update_fields=["paused", "updated_at"])
+    event_record(AlertEvent.Kind.SUBSCRIPTION_CHANGED, actor=user, paused=paused)
+    return subscription
+
+
+@transaction.atomic
+def subscription_leave(*, user: User) -> None:
+    deleted, _rows = AlertSubscription.objects.filter(user=user).delete()
+    if deleted:
+        event_record(AlertEvent.Kind.UNSUBSCRIBED, actor=user)
+
+
+@transaction.atomic
+def optout_add(*, phone: str, source: str, keyword: str = "") -> bool:
+    """Put `phone` (E.164) on the opt-out list; False when it already was."""
+    _optout, created = OptOut.objects.get_or_create(
+        phone=phone, defaults={"source": source, "keyword": keyword[:32]}
+    )
+    if created:
+        event_record(AlertEvent.Kind.OPTED_OUT, phone=phone, source=source, keyword=keyword)
+    return created
+
+
+@transaction.atomic
+def optout_remove(*, phone: str, keyword: str = "") -> bool:
+    deleted, _rows = OptOut.objects.filter(phone=phone).delete()
+    if deleted:
+        event_record(AlertEvent.Kind.OPTED_IN, phone=phone, keyword=keyword)
+    return bool(deleted)
+
+
+def _keyword(body: str) -> str:
+    """The reply as a keyword: trimmed, upper-case, accents and trailing punctuation dropped
+    ("Arrêt." → "ARRET")."""
+    text = unicodedata.normalize("NFKD", body.strip().upper())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.strip(" .!")
+
+
+def inbound_message_record(*, from_phone: str, body: str, opt_out_type: str = "") -> str | None:
+    """A resident's SMS reply. STOP-like keywords opt the number out, START/UNSTOP opt it back
+    in. Twilio's own verdict (OptOutType, for keywords configured on the Messaging Service) is
+    honoured too. Returns "stop", "start" or None."""
+    phone = phone_e164(from_phone, alert_settings().default_country_code)
+    if phone is None:
+        return None
+    keyword = _keyword(body)
+    if keyword in STOP_KEYWORDS or opt_out_type.upper() == "STOP":
+        optout_add(phone=phone, source=OptOut.Source.SMS_REPLY, keyword=keyword)
+        return "stop"
+    if keyword in START_KEYWORDS or opt_out_type.upper() == "START":
+        optout_remove(phone=phone, keyword=keyword)
+        return "start"
+    return None
