@@ -15,4 +15,9 @@ for app in "${APPS[@]}"; do
     mkdir -p "$app/locale"
     (cd "$app" && "$PY" ../manage.py makemessages -l fr --no-obsolete --ignore "static/*")
   fi
+  # The app's own scripts (not vendored libraries) with gettext() calls: the djangojs domain.
+  if grep -rqlE "gettext\(" "$app/static" --include=*.js --exclude-dir=vendor 2>/dev/null; then
+    (cd "$app" && "$PY" ../manage.py makemessages -d djangojs -l fr --no-obsolete \
+      --ignore "static/*/vendor/*")
+  fi
 done

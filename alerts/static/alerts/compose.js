@@ -8,7 +8,12 @@
   var body = form.elements["sms_body"], counter = document.getElementById("sms-counter");
   var estimate = document.getElementById("recipient-estimate");
   var hoodBox = document.getElementById("neighbourhood-choice");
-  var t = window.gettext || function (s) { return s; };
+  // Django's JavaScript catalogue (jsi18n) provides these; the fallbacks keep English.
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (_m, key) { return String(obj[key]); });
+  };
 
   function fill() {
     var hazard = form.elements["hazard"].value, language = form.elements["language"].value;
@@ -25,9 +30,14 @@
 
   function update() {
     var info = window.smsSegments(body.value);
-    var text = info.characters + " " + t("characters") + " · " + info.encoding + " · " +
-      info.segments + " " + t("segment(s)");
-    if (info.non_gsm.length) { text += " · " + t("not GSM-7:") + " " + info.non_gsm.join(" "); }
+    var text = interpolate(ngettext(
+      "%(characters)s characters · %(encoding)s · %(segments)s segment",
+      "%(characters)s characters · %(encoding)s · %(segments)s segments", info.segments),
+      {characters: info.characters, encoding: info.encoding, segments: info.segments}, true);
+    if (info.non_gsm.length) {
+      text += " · " + interpolate(gettext("not GSM-7: %(letters)s"),
+        {letters: info.non_gsm.join(" ")}, true);
+    }
     counter.textContent = text;
     var whole = !target() || target().value === "council";
     hoodBox.hidden = whole;
@@ -48,8 +58,10 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data) { return; }
-          estimate.textContent = data.recipients + " " + t("recipients") + " · " +
-            t("about") + " " + data.seconds + " s " + t("to send");
+          estimate.textContent = interpolate(ngettext(
+            "%(count)s recipient · about %(seconds)s s to send",
+            "%(count)s recipients · about %(seconds)s s to send", data.recipients),
+            {count: data.recipients, seconds: data.seconds}, true);
         });
     }, 300);
   }
