@@ -95,3 +95,31 @@ def test_create_council_refuses_taken_or_bad_names_clearly(db, slug, domain, mes
             "pw-pw-pw-pw-1",
         )
     assert Council.objects.count() == before
+
+
+def test_cloned_council_records_every_migration_of_the_template(db):
+    from django.conf import settings
+
+    call_command(
+        "create_council",
+        "--slug",
+        "quevert",
+        "--name",
+        "Quévert",
+        "--domain",
+        "quevert.localhost",
+        "--admin-email",
+        "a@quevert.example",
+    )
+
+    def applied(schema: str) -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')  # noqa: S608
+            return set(cursor.fetchall())
+
+    template = applied(settings.TENANT_BASE_SCHEMA)
+    assert template and applied("quevert") == template
+    with schema_context("quevert"):
+        from civic.models import Category
+
+        assert Category.objects.count() == 0  # the tables exist, and start empty
