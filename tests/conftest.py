@@ -200,42 +200,69 @@ def committed_db(django_db_blocker):
         connection.set_schema_to_public()
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the test broker and the test database."""
+def spawn_celery_worker(
+    name: str,
+    log_path: Path,
+    *,
+    pool: tuple[str, ...] = ("-P", "solo"),
+    queue: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    own_process_group: bool = False,
+) -> subprocess.Popen:
+    """A real `celery worker` process on the test broker and the test database. Its output goes
+    to `log_path` (the file is closed when the process is reaped by the caller: `proc.log`)."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        COMMUNE_TEST_OUTBOX=str(WORKER_OUTBOX),
+        DATABASE_URL=(
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        **(extra_env or {}),
     )
-    WORKER_OUTBOX.mkdir(parents=True, exist_ok=True)
-    log = open(WORKER_OUTBOX.with_name(WORKER_OUTBOX.name + ".worker.log"), "w")  # noqa: SIM115  (closed at teardown)
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        *pool,
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        f"{name}@%h",
+    ]
+    if queue:
+        args += ["-Q", queue]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115  (owned by the process, closed by its owner)
     proc = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed arguments)
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "info",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
+        args,
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=own_process_group,
     )
+    proc.log = log  # type: ignore[attr-defined]
+    return proc
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process for the tests about Celery; its emails go to files."""
+    WORKER_OUTBOX.mkdir(parents=True, exist_ok=True)
+    proc = spawn_celery_worker(
+        f"test-{os.getpid()}",
+        WORKER_OUTBOX.with_name(WORKER_OUTBOX.name + ".worker.log"),
+        extra_env={"COMMUNE_TEST_OUTBOX": str(WORKER_OUTBOX)},
+    )
+    log = proc.log
     from config.celery import app
 
     deadline = time.monotonic() + 30

@@ -9,7 +9,6 @@ task.
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -35,6 +34,7 @@ from alerts.models import (
 )
 from alerts.simulator import TwilioSimulator
 from tenants.models import Council
+from tests.conftest import spawn_celery_worker
 
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID
 
@@ -93,54 +93,26 @@ class Workers:
     def start(
         self, name: str, concurrency: int = 2, visibility_timeout: int = VISIBILITY_TIMEOUT
     ) -> subprocess.Popen:
-        db = settings.DATABASES["default"]
-        env = dict(os.environ)
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings.test",
-            DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}"
-            f"/{db['NAME']}",
-            COMMUNE_TEST_SMS_BACKEND="alerts.transport.TwilioBackend",
-            TWILIO_API_BASE_URL=self.simulator.url,
-            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            TWILIO_MESSAGING_SERVICE_SID=MESSAGING_SERVICE_SID,
-            ALERTS_CELERY_QUEUE=self.queue,
-            ALERTS_SEND_CONCURRENCY=str(CONCURRENCY),
-            ALERTS_CLAIM_LEASE_SECONDS=str(LEASE),
-            ALERTS_BATCH_SIZE=str(settings.ALERTS_BATCH_SIZE),
-            CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout),
-            CELERY_UNACKED_RESTORE_INTERVAL="1",
+        proc = spawn_celery_worker(
+            f"{self.queue}-{name}",
+            LOGS / f"{self.queue}-{name}.log",
+            pool=("-P", "prefork", "-c", str(concurrency), "--without-heartbeat"),
+            queue=self.queue,
+            own_process_group=True,  # a SIGKILL takes the pool children too, like a dead machine
+            extra_env={
+                "COMMUNE_TEST_SMS_BACKEND": "alerts.transport.TwilioBackend",
+                "TWILIO_API_BASE_URL": self.simulator.url,
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "TWILIO_MESSAGING_SERVICE_SID": MESSAGING_SERVICE_SID,
+                "ALERTS_CELERY_QUEUE": self.queue,
+                "ALERTS_SEND_CONCURRENCY": str(CONCURRENCY),
+                "ALERTS_CLAIM_LEASE_SECONDS": str(LEASE),
+                "ALERTS_BATCH_SIZE": str(settings.ALERTS_BATCH_SIZE),
+                "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+                "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            },
         )
-        log = open(LOGS / f"{self.queue}-{name}.log", "w")  # noqa: SIM115  (owned by the process)
-        proc = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed arguments)
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-P",
-                "prefork",
-                "-c",
-                str(concurrency),
-                "-Q",
-                self.queue,
-                "-l",
-                "info",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"{self.queue}-{name}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        proc.log = log
         self.procs.append(proc)
         return proc
 
