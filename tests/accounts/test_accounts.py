@@ -240,15 +240,26 @@ def test_council_admin_cannot_lock_themselves_out(client_dinan, council_admin, d
         assert User.objects.get(pk=council_admin.pk).is_active
 
 
-def test_deactivated_account_loses_its_session(client_dinan, agent, council_admin, dinan):
+def test_deactivated_account_loses_its_session_and_tokens(
+    client_dinan, agent, council_admin, dinan
+):
     from tests.conftest import CouncilClient
 
     agent_client = CouncilClient(dinan)
     agent_client.post("/accounts/login/", {"email": agent.email, "password": PASSWORD})
     assert agent_client.get("/staff/").status_code == 200
+    token = agent_client.post(
+        "/api/v1/auth/token/",
+        {"email": agent.email, "password": PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
     client_dinan.login_as(council_admin)
     client_dinan.post(f"/staff/members/{agent.pk}/active/", {"active": "0"})
     assert agent_client.get("/staff/").status_code == 302
+    assert client_dinan.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+    # reactivated, the account signs in again but the old token stays void
+    client_dinan.post(f"/staff/members/{agent.pk}/active/", {"active": "1"})
+    assert client_dinan.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
 
 
 def test_council_admin_edits_council_settings(client_dinan, council_admin, dinan):
