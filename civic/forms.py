@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, Question, Status
+from .services import CATEGORY_FIELDS
 
 
 class ReportForm(forms.Form):
@@ -111,19 +112,7 @@ class HideForm(forms.Form):
 class CategoryForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = [
-            "code",
-            "name_fr",
-            "name_en",
-            "description_fr",
-            "description_en",
-            "group",
-            "team",
-            "response_days",
-            "is_active",
-            "keywords",
-            "order",
-        ]
+        fields = list(CATEGORY_FIELDS)
 
 
 class QuestionForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from .geo import parse_area
 from .models import CommunitySettings, Method, Neighbourhood, Status
 from .services import PROOF_MAX_BYTES
+from .services.residence import SETTINGS_FIELDS
 
 
 class ResidenceForm(forms.Form):
@@ -144,20 +145,7 @@ class NeighbourhoodForm(forms.Form):
 class CommunitySettingsForm(forms.ModelForm):
     class Meta:
         model = CommunitySettings
-        fields = [
-            "vouches_required",
-            "vouches_per_30_days",
-            "cooptation_days",
-            "postcard_validity_days",
-            "cooptation_enabled",
-            "proof_enabled",
-            "postcard_enabled",
-            "require_vote",
-            "require_mutual_aid",
-            "require_group_buy",
-            "require_neighbourhood_alerts",
-            "require_report_issue",
-        ]
+        fields = list(SETTINGS_FIELDS)
 
     def clean_vouches_required(self):
         value = self.cleaned_data["vouches_required"]
