@@ -17,15 +17,19 @@ from django.test.utils import CaptureQueriesContext
 from tenants.middleware import CouncilMiddleware
 from tenants.models import Council
 from tenants.services import council_create, platform_ensure_public
+from tenants.spares import _drop, spare_schemas, spares_refill
 
 ROUNDS = 10
 REQUESTS = 300
 
 
-def _provision_many(with_password: bool) -> list[float]:
+def _provision_many(with_password: bool, spare_ready: bool) -> list[float]:
     timings, made = [], []
     try:
         for i in range(ROUNDS):
+            # Untimed: what the refill task does between two provisionings (or, for the cold
+            # case, a pool emptied as if no worker had refilled it).
+            spares_refill(1) if spare_ready else [_drop(s) for s in spare_schemas()]
             slug = f"bench-{'pw' if with_password else 'link'}-{i}-{int(time.time())}"
             start = time.perf_counter()
             result = council_create(
@@ -44,17 +48,18 @@ def _provision_many(with_password: bool) -> list[float]:
 
 
 def bench_provisioning() -> None:
-    """With a one-time link for the first admin (the usual case) and with a password given on
-    the command line, whose PBKDF2 hashing (Django's default work factor) costs ≈0.4 s."""
+    """With a spare schema ready (the steady state: the worker refills the pool) and without
+    (cold: a clone of the template), with a one-time link for the first admin (the usual case)
+    and with a password given, whose PBKDF2 hashing (Django's default work factor) costs ≈0.4 s."""
     platform_ensure_public()
-    print(
-        f"council provisioning, one-time admin link ({ROUNDS} councils): "
-        f"{percentiles(_provision_many(False))}"
-    )
-    print(
-        f"council provisioning, admin password given ({ROUNDS} councils): "
-        f"{percentiles(_provision_many(True))}"
-    )
+    for spare_ready in (True, False):
+        for with_password in (False, True):
+            label = (
+                f"{'spare ready' if spare_ready else 'cold clone '}, "
+                f"{'admin password given' if with_password else 'one-time admin link '}"
+            )
+            samples = _provision_many(with_password, spare_ready)
+            print(f"council provisioning, {label} ({ROUNDS}): {percentiles(samples)}")
 
 
 def _timed(client: Client, path: str) -> list[float]:

@@ -76,7 +76,8 @@ class Council(TenantMixin):
         return self.name
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """Clone the council template schema, migration records included.
+        """Take a ready spare clone of the template (tenants/spares.py), or clone it now;
+        migration records included either way.
 
         django-tenants follows a clone with `migrate --fake` over every migration; with
         clone_mode DATA the template's django_migrations rows come along, so that step only
@@ -87,7 +88,10 @@ class Council(TenantMixin):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(base, self.schema_name, self.clone_mode)
+        from .spares import spare_take
+
+        if not spare_take(self.schema_name):
+            CloneSchema().clone_schema(base, self.schema_name, self.clone_mode)
         return True
 
     @property

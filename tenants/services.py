@@ -107,6 +107,9 @@ def council_create(
             )
             link = None if admin_password else password_setup_link(admin)
     tenant_connection().set_schema_to_public()
+    from .tasks import refill_spare_schemas
+
+    transaction.on_commit(refill_spare_schemas.delay)
     return ProvisionedCouncil(council=council, admin_email=admin_email, set_password_url=link)
 
 

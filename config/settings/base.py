@@ -60,6 +60,8 @@ PUBLIC_SCHEMA_NAME = "public"
 # replaying every migration: provisioning stays fast as migrations accumulate.
 TENANT_BASE_SCHEMA = "council_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Ready clones of the template kept for fast provisioning (tenants/spares.py).
+TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)
 # Issue SET search_path once per schema switch, not on every cursor.
 TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -243,6 +245,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "community.tasks.expire_verifications_everywhere",
         "schedule": 3600,
     },
+    # Keep ready clones of the council template (also refilled after each new council).
+    "tenants-refill-spare-schemas": {"task": "tenants.tasks.refill_spare_schemas", "schedule": 600},
 }
 
 # --- Logging ---------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def test_sql_normalisation_agrees_with_python(db):
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH {e164_cte(source)} SELECT phone FROM normalised ORDER BY user_id",  # noqa: S608
+            f"WITH {e164_cte(source)} SELECT phone FROM normalised ORDER BY user_id",
             {"raws": [raw for raw, _ in NUMBERS], "country_code": "33"},
         )
         in_sql = [row[0] for row in cursor.fetchall()]

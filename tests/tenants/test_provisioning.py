@@ -114,7 +114,7 @@ def test_cloned_council_records_every_migration_of_the_template(db):
 
     def applied(schema: str) -> set[tuple[str, str]]:
         with connection.cursor() as cursor:
-            cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')  # noqa: S608
+            cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')
             return set(cursor.fetchall())
 
     template = applied(settings.TENANT_BASE_SCHEMA)
