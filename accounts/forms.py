@@ -7,6 +7,16 @@ from .models import User
 from .roles import ROLE_LABELS
 
 
+def form_errors_from(form: forms.Form, error: forms.ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors on their fields (when the form
+    has them), everything else at the top, so the page shows it next to what was typed."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 class SignUpForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email"))

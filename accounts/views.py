@@ -14,16 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import AccountDeleteForm, LoginForm, ProfileForm, SignUpForm
+from .forms import AccountDeleteForm, LoginForm, ProfileForm, SignUpForm, form_errors_from
 from .http import client_ip
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
@@ -39,7 +31,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 language=request.LANGUAGE_CODE,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -116,7 +108,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             services.profile_update(user=user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
             response = redirect("accounts:profile")

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import form_errors_from
 from accounts.http import client_ip
 from tenants.models import current_council
 
@@ -47,14 +48,6 @@ def _home_cards() -> list[str]:
 def home(request: HttpRequest) -> HttpResponse:
     """The council's home page: a welcome and one card per feature."""
     return render(request, "community/home.html", {"cards": _home_cards()})
-
-
-def _error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _flash(request: HttpRequest, error: ValidationError) -> None:
@@ -110,7 +103,7 @@ def address(request: HttpRequest) -> HttpResponse:
         try:
             saved = services.residence_declare(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _error(form, error)
+            form_errors_from(form, error)
         else:
             if saved.neighbourhood and not form.cleaned_data["neighbourhood"]:
                 messages.info(
@@ -186,7 +179,7 @@ def proof(request: HttpRequest) -> HttpResponse:
             try:
                 services.proof_submit(user=request.user, upload=form.cleaned_data["document"])
             except ValidationError as error:
-                _error(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(
                     request,
@@ -208,10 +201,10 @@ def postcard_code(request: HttpRequest) -> HttpResponse:
         try:
             services.postcard_code_check(user=request.user, code=form.cleaned_data["code"])
         except RateLimited as error:
-            _error(form, error)
+            form_errors_from(form, error)
             status = 429
         except ValidationError as error:
-            _error(form, error)
+            form_errors_from(form, error)
             status = 400
         else:
             messages.success(request, _("Thank you: your address is verified."))
@@ -349,10 +342,10 @@ def phone(request: HttpRequest) -> HttpResponse:
                 return redirect("community:phone")
             status = 400
         except RateLimited as error:
-            _error(send_form if "send" in request.POST else code_form, error)
+            form_errors_from(send_form if "send" in request.POST else code_form, error)
             status = 429
         except ValidationError as error:
-            _error(send_form if "send" in request.POST else code_form, error)
+            form_errors_from(send_form if "send" in request.POST else code_form, error)
             status = 400
     return render(
         request,
