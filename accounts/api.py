@@ -8,8 +8,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http import client_ip
+
 from . import services
-from .http import client_ip
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -40,6 +41,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_scope = "token"  # password guessing through the API: 10 tries a minute
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from core import ratelimit
 from tenants.models import current_council, tenant_connection
 
 from .models import User
@@ -124,8 +124,8 @@ def profile_update(*, user: User, full_name: str, email: str, phone: str, langua
 def account_delete(*, user: User) -> None:
     """The resident's own deletion. Apps that keep records other residents rely on (reports,
     votes) point at users with on_delete=SET_NULL and keep the record without the person.
-    Apps' erasers (community.privacy) run first: private files, personal data in audit rows."""
-    from community.privacy import personal_data_erase
+    Apps' erasers (core.privacy registry) run first: private files, personal data."""
+    from core.privacy import personal_data_erase
 
     personal_data_erase(user)
     user.delete()
@@ -234,23 +234,17 @@ def login_is_locked(*, email: str, ip: str) -> bool:
     the same email at another."""
     limit = settings.LOGIN_MAX_FAILURES
     email_key, ip_key = _failure_keys(email, ip)
-    counts = cache.get_many([email_key, ip_key])
     # An address gets more room than an account: several residents share a town-hall network.
-    return counts.get(email_key, 0) >= limit or counts.get(ip_key, 0) >= limit * 4
+    return ratelimit.over(email_key, limit=limit) or ratelimit.over(ip_key, limit=limit * 4)
 
 
 def login_failure_record(*, email: str, ip: str) -> None:
     for key in _failure_keys(email, ip):
-        if cache.add(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        ratelimit.hit(key, window=settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def login_failures_clear(*, email: str) -> None:
-    cache.delete(_failure_keys(email, "")[0])
+    ratelimit.reset(_failure_keys(email, "")[0])
 
 
 def random_password() -> str:

@@ -13,9 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import client_ip
+
 from . import services
 from .forms import AccountDeleteForm, LoginForm, ProfileForm, SignUpForm, form_errors_from
-from .http import client_ip
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:

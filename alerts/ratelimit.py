@@ -1,11 +1,10 @@
-"""Rate limits kept in Redis (the default cache's server, tenant-aware keys).
+"""Pacing SMS sends to the council's rate (Redis, tenant-aware keys). Counting people's actions
+is core.ratelimit's job.
 
 `SendPacer` paces every worker of a council together to the council's sending rate: each caller
 reserves slots on one shared timeline (a single Lua script, so reservations from concurrent
 workers never overlap) and waits for its turn. Redis' own clock is used, so the workers'
 clocks do not matter.
-
-`action_allowed` is a fixed-window counter for people: test sends, alert sends.
 """
 
 import time
@@ -69,13 +68,3 @@ class SendPacer:
 
     def reset(self) -> None:
         _redis().delete(self.key)
-
-
-def action_allowed(key: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one use of `key`; False once `limit` uses happened in the current window."""
-    cache.add(key, 0, window_seconds)
-    try:
-        return cache.incr(key) <= limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window_seconds)
-        return True

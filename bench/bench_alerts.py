@@ -176,7 +176,7 @@ class Stack:
         env = dict(
             os.environ,
             TWILIO_API_BASE_URL=f"http://127.0.0.1:{self.port}",
-            SMS_BACKEND="alerts.transport.TwilioBackend",
+            SMS_BACKEND="core.sms.TwilioBackend",
             ALERTS_CELERY_QUEUE=self.queue,
             LOG_LEVEL="WARNING",
         )

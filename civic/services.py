@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -16,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from community.uploads import clean_image
+from core import ratelimit
+from core.images import clean_image
 
 from . import policy
 from .models import (
@@ -40,6 +41,7 @@ from .storage import move, new_name, private_storage, public_storage
 MAX_PHOTOS = 3
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 THUMBNAIL_SIDE = 320
+TOO_MANY_REPORTS = gettext_lazy("You have sent too many reports recently. Please try again later.")
 
 # Which status a staff member may move a report to, from each status.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -57,21 +59,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.REJECTED: (Status.ACKNOWLEDGED,),
     Status.DUPLICATE: (Status.ACKNOWLEDGED,),
 }
-
-
-def _rate_limit(key: str, *, limit: int, seconds: int) -> None:
-    """Fixed-window counter in Redis (keys carry the council's schema)."""
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, seconds)
-        count = 1
-    if count > limit:
-        raise ValidationError(
-            _("You have sent too many reports recently. Please try again later."),
-            code="rate_limited",
-        )
 
 
 def _touch(report: IssueReport, *fields: str) -> None:
@@ -287,16 +274,18 @@ def issue_report_create(
     cleaned_answers = answers_clean(category=category, raw=answers or {})
     cleaned_photos = _clean_photos(photos)
     if reporter is not None:
-        _rate_limit(
+        ratelimit.enforce(
             f"civic:reports:user:{reporter.pk}",
             limit=getattr(settings, "CIVIC_REPORTS_PER_HOUR", 10),
-            seconds=3600,
+            window=3600,
+            message=TOO_MANY_REPORTS,
         )
     elif api_key is not None:
-        _rate_limit(
+        ratelimit.enforce(
             f"civic:reports:key:{api_key.pk}",
             limit=getattr(settings, "CIVIC_OPEN311_POSTS_PER_HOUR", 600),
-            seconds=3600,
+            window=3600,
+            message=TOO_MANY_REPORTS,
         )
 
     now = timezone.now()

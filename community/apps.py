@@ -9,8 +9,8 @@ class CommunityConfig(AppConfig):
 
         from accounts.portal import PortalSection, register
         from accounts.roles import Role
+        from core import privacy
 
-        from . import privacy
         from .selectors import VERIFIER_ROLES
         from .services.privacy import community_erase, community_export
 

@@ -16,15 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import form_errors_from
-from accounts.http import client_ip
+from core import ratelimit
+from core.http import client_ip
+from core.privacy import personal_data_export
+from core.ratelimit import RateLimited
 from tenants.models import current_council
 
-from . import ratelimit, selectors, services
+from . import selectors, services
 from .codes import display
 from .forms import CodeForm, PhoneForm, ProofForm, ResidenceForm, SmsCodeForm
 from .models import Method, RequestStatus, VerificationRequest, Vouch
-from .privacy import personal_data_export
-from .ratelimit import RateLimited
 
 LOOKUPS_PER_HOUR = 30
 

@@ -36,6 +36,30 @@ TIMEZONE_CHOICES = [
         "UTC",
     )
 ]
+# Where national phone numbers written without a country code belong (ISO 3166 region codes
+# as `phonenumbers` knows them): metropolitan France and the overseas departments and
+# collectivities each have their own country calling code.
+PHONE_REGION_CHOICES = [
+    ("FR", _("France (metropolitan)")),
+    ("RE", _("La Réunion")),
+    ("GP", _("Guadeloupe")),
+    ("MQ", _("Martinique")),
+    ("GF", _("French Guiana")),
+    ("YT", _("Mayotte")),
+    ("PM", _("Saint Pierre and Miquelon")),
+    ("BL", _("Saint Barthélemy")),
+    ("MF", _("Saint Martin")),
+    ("WF", _("Wallis and Futuna")),
+    ("NC", _("New Caledonia")),
+    ("PF", _("French Polynesia")),
+    ("BE", _("Belgium")),
+    ("LU", _("Luxembourg")),
+    ("CH", _("Switzerland")),
+    ("MC", _("Monaco")),
+    ("GB", _("United Kingdom")),
+    ("IE", _("Ireland")),
+    ("CA", _("Canada")),
+]
 
 
 class Council(TenantMixin):
@@ -56,6 +80,13 @@ class Council(TenantMixin):
         _("timezone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Paris"
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
+    phone_region = models.CharField(
+        _("phone region"),
+        max_length=2,
+        choices=PHONE_REGION_CHOICES,
+        default="FR",
+        help_text=_("Phone numbers written without a country code are read as from this region."),
+    )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("A suspended council's sites answer 503.")
     )

@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from community.models import Neighbourhood
+from core import ratelimit
+from core.sms import SmsError, get_backend
 from tenants.models import current_council
 
 from ..credentials import council_credentials, secret_encrypt
 from ..models import Alert, AlertEvent, AlertRecipient, AlertSettings, AlertTestSend
-from ..ratelimit import action_allowed
 from ..segments import sms_segments
 from ..selectors import alert_settings, recipients_sql, segments_used_this_month
-from ..transport import SmsError, get_backend
 from .subscriptions import event_record, user_phone
 
 EDITABLE_FIELDS = (
@@ -170,10 +170,12 @@ def alert_test_send(*, alert: Alert, actor: User) -> AlertTestSend:
     phone = user_phone(actor)
     if phone is None:
         raise ValidationError(_("Confirm your own mobile number in your profile to test an alert."))
-    if not action_allowed(
-        f"alerts:test-send:{actor.pk}", limit=TEST_SEND_LIMIT_PER_HOUR, window_seconds=3600
-    ):
-        raise ValidationError(_("Too many test messages: try again in an hour."))
+    ratelimit.enforce(
+        f"alerts:test-send:{actor.pk}",
+        limit=TEST_SEND_LIMIT_PER_HOUR,
+        window=3600,
+        message=_("Too many test messages: try again in an hour."),
+    )
     try:
         sid = get_backend(credentials=council_credentials()).send(to=phone, body=alert.sms_body)
     except SmsError as error:
@@ -233,10 +235,12 @@ def alert_send(*, alert: Alert, actor: User) -> Alert:
         alert.state != Alert.State.APPROVED or alert.approved_by_id is None
     ):
         raise PermissionDenied(_("This alert must be approved by a second person first."))
-    if not action_allowed(
-        f"alerts:send:{actor.pk}", limit=SEND_LIMIT_PER_HOUR, window_seconds=3600
-    ):
-        raise ValidationError(_("Too many alerts sent in the last hour."))
+    ratelimit.enforce(
+        f"alerts:send:{actor.pk}",
+        limit=SEND_LIMIT_PER_HOUR,
+        window=3600,
+        message=_("Too many alerts sent in the last hour."),
+    )
 
     info = sms_segments(alert.sms_body)
     alert.encoding, alert.segments = info.encoding, info.segments

@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.sms import BaseBackend, SmsError, get_backend
 from tenants.models import current_council
 
 from ..credentials import council_credentials
@@ -62,7 +63,6 @@ from ..models import (
 )
 from ..ratelimit import SendPacer
 from ..selectors import alert_settings
-from ..transport import BaseBackend, SmsError, get_backend
 from .subscriptions import event_record, optout_add
 
 logger = logging.getLogger(__name__)

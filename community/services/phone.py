@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from alerts.transport import SmsError, send_sms
+from core import ratelimit
+from core.sms import SmsError, send_sms
 
-from .. import codes, ratelimit
+from .. import codes
 from ..models import EventKind
 from ._common import event_record
 

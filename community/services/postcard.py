@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import ratelimit
 
-from .. import codes, ratelimit
+from .. import codes
 from ..models import (
     EventKind,
     Method,

@@ -1,9 +1,9 @@
 """What the community app exports and erases for a resident (registered in apps.py)."""
 
 from accounts.models import User
+from core.privacy import iso
 
 from ..models import Residence, VerificationEvent, VerificationRequest, Vouch
-from ..privacy import _iso
 from ._common import discard_document
 
 
@@ -22,28 +22,28 @@ def community_export(user: User) -> dict:
             "longitude": residence.longitude,
             "verification_status": residence.status,
             "method": residence.method,
-            "verified_at": _iso(residence.verified_at),
+            "verified_at": iso(residence.verified_at),
             "reason": residence.reason,
         },
         "verification_requests": [
             {
                 "method": r.method,
                 "status": r.status,
-                "created_at": _iso(r.created_at),
-                "decided_at": _iso(r.decided_at),
+                "created_at": iso(r.created_at),
+                "decided_at": iso(r.decided_at),
                 "reason": r.reason,
                 "address": r.address,
                 "document": (
                     {
                         "type": r.document_type,
                         "size": r.document_size,
-                        "deleted_at": _iso(r.document_deleted_at),
+                        "deleted_at": iso(r.document_deleted_at),
                     }
                     if r.document_type
                     else None
                 ),
                 "vouches_received": [
-                    {"at": _iso(v.created_at), "withdrawn_at": _iso(v.withdrawn_at)}
+                    {"at": iso(v.created_at), "withdrawn_at": iso(v.withdrawn_at)}
                     for v in r.vouches.all()
                 ],
             }
@@ -52,13 +52,13 @@ def community_export(user: User) -> dict:
         "vouches_given": [
             {
                 "for": v.request.resident.full_name,
-                "at": _iso(v.created_at),
-                "withdrawn_at": _iso(v.withdrawn_at),
+                "at": iso(v.created_at),
+                "withdrawn_at": iso(v.withdrawn_at),
             }
             for v in Vouch.objects.filter(voucher=user).select_related("request__resident")
         ],
         "history": [
-            {"event": e.kind, "at": _iso(e.created_at), "method": e.method, "reason": e.reason}
+            {"event": e.kind, "at": iso(e.created_at), "method": e.method, "reason": e.reason}
             for e in VerificationEvent.objects.filter(resident=user).order_by("created_at")
         ],
     }

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.images import clean_document
 
 from ..models import EventKind, Method, RequestStatus, Residence, Status, VerificationRequest
-from ..uploads import clean_document
 from ._common import close_request, event_record, open_request, residence_after_close
 
 PROOF_MAX_BYTES = 10 * 1024 * 1024

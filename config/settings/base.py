@@ -46,6 +46,7 @@ TENANT_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "civic",
     "community",
     "alerts",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -202,6 +204,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Views opt in with `throttle_scope`; counted by core's rate limiter per council.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.CouncilRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -284,8 +289,11 @@ COMMUNE_MAP_ATTRIBUTION = env("COMMUNE_MAP_ATTRIBUTION", default="")
 CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
 # --- SMS ---------------------------------------------------------------------------------------
-SMS_BACKEND = env("SMS_BACKEND", default="alerts.transport.ConsoleBackend")
-# Twilio (alerts.transport.TwilioBackend). The platform's account is the fallback for councils
+SMS_BACKEND = env("SMS_BACKEND", default="core.sms.ConsoleBackend")
+# Where the Twilio backend finds the active council's credentials (the alerts app keeps them,
+# encrypted); a dotted path, so the transport in core does not import a feature app.
+SMS_CREDENTIALS = "alerts.credentials.council_credentials"
+# Twilio (core.sms.TwilioBackend). The platform's account is the fallback for councils
 # that have not entered their own (sub)account in the staff portal (stored encrypted with
 # ALERTS_CREDENTIALS_KEYS). TWILIO_API_BASE_URL, when set, sends every API call there instead
 # of https://api.twilio.com (the simulator: `manage.py twilio_simulator`).

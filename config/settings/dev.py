@@ -20,7 +20,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # SMS alerts: `make run` starts the Twilio simulator (manage.py twilio_simulator) and sets
-# SMS_BACKEND=alerts.transport.TwilioBackend and TWILIO_API_BASE_URL to reach it. These are
+# SMS_BACKEND=core.sms.TwilioBackend and TWILIO_API_BASE_URL to reach it. These are
 # the simulator's development account, not secrets; a real account comes from the environment.
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="AC" + "d" * 32)
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="dev-simulator-auth-token")

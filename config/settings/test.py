@@ -37,6 +37,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tests of the alert pipeline use the Twilio backend against the simulator (a real local HTTP
 # server); a worker process started by such a test gets it through this variable.
-SMS_BACKEND = env("COMMUNE_TEST_SMS_BACKEND", default="alerts.transport.LocmemBackend")
+SMS_BACKEND = env("COMMUNE_TEST_SMS_BACKEND", default="core.sms.LocmemBackend")
 ALERTS_CREDENTIALS_KEYS = ["test-only-credentials-key"]
 ALERTS_RETRY_BACKOFF_SECONDS = env.float("ALERTS_RETRY_BACKOFF_SECONDS", default=0.05)

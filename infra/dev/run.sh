@@ -9,7 +9,7 @@ mkdir -p .run/logs
 # SMS alerts go through the real pipeline to the Twilio simulator (alerts/simulator.py), which
 # posts signed status callbacks back to the councils' hosts (*.localhost reach 127.0.0.1).
 TWILIO_SIM_PORT="${TWILIO_SIM_PORT:-8031}"
-export SMS_BACKEND="${SMS_BACKEND:-alerts.transport.TwilioBackend}"
+export SMS_BACKEND="${SMS_BACKEND:-core.sms.TwilioBackend}"
 export TWILIO_API_BASE_URL="${TWILIO_API_BASE_URL:-http://127.0.0.1:$TWILIO_SIM_PORT}"
 
 $PY manage.py compilemessages -v 0 --ignore ".venv" --ignore ".run"

@@ -23,7 +23,7 @@ def twilio(settings):
     """The simulator, with the platform's Twilio settings pointing at it."""
     simulator = TwilioSimulator(accounts={ACCOUNT_SID: AUTH_TOKEN}, callbacks=False, seed=1)
     simulator.start()
-    settings.SMS_BACKEND = "alerts.transport.TwilioBackend"
+    settings.SMS_BACKEND = "core.sms.TwilioBackend"
     settings.TWILIO_API_BASE_URL = simulator.url
     settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN

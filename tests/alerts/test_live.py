@@ -100,7 +100,7 @@ class Workers:
             queue=self.queue,
             own_process_group=True,  # a SIGKILL takes the pool children too, like a dead machine
             extra_env={
-                "COMMUNE_TEST_SMS_BACKEND": "alerts.transport.TwilioBackend",
+                "COMMUNE_TEST_SMS_BACKEND": "core.sms.TwilioBackend",
                 "TWILIO_API_BASE_URL": self.simulator.url,
                 "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                 "TWILIO_AUTH_TOKEN": AUTH_TOKEN,

@@ -143,7 +143,7 @@ def test_connection_refused_before_sending_is_retried(officer, settings, send):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     simulator = TwilioSimulator(port=port, accounts={ACCOUNT_SID: AUTH_TOKEN}, callbacks=False)
-    settings.SMS_BACKEND = "alerts.transport.TwilioBackend"
+    settings.SMS_BACKEND = "core.sms.TwilioBackend"
     settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{port}"
     settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = ACCOUNT_SID, AUTH_TOKEN
     settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "3" * 32

@@ -5,11 +5,11 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from alerts import transport
 from community import services
 from community.models import EventKind, VerificationEvent
-from community.ratelimit import RateLimited
 from community.services.phone import MAX_WRONG_PER_CODE, SEND_LIMITS
+from core import sms as transport
+from core.ratelimit import RateLimited
 from tests.conftest import make_user
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from community import codes, selectors, services
 from community.models import EventKind, RequestStatus, Status, VerificationEvent
-from community.ratelimit import RateLimited
 from community.services.postcard import DAILY_ATTEMPTS, MAX_WRONG_PER_CODE
+from core.ratelimit import RateLimited
 
 from .conftest import residence
 

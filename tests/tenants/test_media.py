@@ -19,7 +19,7 @@ def test_media_behind_nginx_is_handed_over_with_x_accel_redirect(client_dinan, d
 
 
 def test_client_address_is_read_from_our_proxy_only(rf):
-    from accounts.http import client_ip
+    from core.http import client_ip
 
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4", REMOTE_ADDR="10.0.0.2")
     assert client_ip(request) == "10.0.0.2"

@@ -1,6 +1,6 @@
 """`python manage.py twilio_simulator --port 8031`: a local stand-in for Twilio's Messages API
 (alerts/simulator.py). Point the platform at it with TWILIO_API_BASE_URL=http://127.0.0.1:8031
-and SMS_BACKEND=alerts.transport.TwilioBackend (`make run` does).
+and SMS_BACKEND=core.sms.TwilioBackend (`make run` does).
 
 A resident's reply, e.g. STOP, is simulated with:
   curl -X POST http://127.0.0.1:8031/_sim/inbound -d '{"from": "+33600000001", "body": "STOP",

@@ -1,4 +1,5 @@
-"""Checking and cleaning uploaded files, shared by every feature that accepts them.
+"""The image pipeline: checking and cleaning uploaded files, for every feature that accepts
+them (report photos, proofs of address, council logos, mutual aid and group buy photos).
 
 The type is read from the content (magic bytes, then a full decode), never from the name or the
 browser's Content-Type. Images are re-encoded, which drops EXIF (GPS included) and anything
@@ -18,7 +19,10 @@ IMAGE_FORMATS = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-Image.MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused, not decoded
+# A decompression bomb is refused from its header, before any pixel is decoded: Pillow itself
+# only raises at twice MAX_IMAGE_PIXELS, so the check below is ours. 40 Mpx covers any phone.
+MAX_PIXELS = 40_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,21 @@ def clean_image(
     data = _read_limited(upload, max_bytes)
     allowed = ", ".join(sorted(IMAGE_FORMATS[f][1].upper() for f in formats))
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             fmt = probe.format
+            if fmt not in formats:
+                raise ValidationError(
+                    _("This file is not an accepted image (%(allowed)s).") % {"allowed": allowed},
+                    code="bad_type",
+                )
+            width, height = probe.size
+            if width * height > MAX_PIXELS:
+                raise ValidationError(
+                    _("This image is too large (%(width)s by %(height)s pixels).")
+                    % {"width": width, "height": height},
+                    code="too_many_pixels",
+                )
             probe.verify()
-        if fmt not in formats:
-            raise ValidationError(
-                _("This file is not an accepted image (%(allowed)s).") % {"allowed": allowed},
-                code="bad_type",
-            )
         with Image.open(io.BytesIO(data)) as opened:
             opened.load()
             # Keep the photo upright once EXIF is gone.
@@ -89,6 +100,16 @@ def clean_image(
         ) from error
     content_type, extension = IMAGE_FORMATS[fmt]
     return CleanFile(out.getvalue(), content_type, extension, width, height)
+
+
+def image_thumbnail(clean: CleanFile, *, side: int) -> bytes:
+    """A smaller copy of an image `clean_image` already checked, in the same format."""
+    fmt = {ext: name for name, (_type, ext) in IMAGE_FORMATS.items()}[clean.extension]
+    with Image.open(io.BytesIO(clean.content)) as image:
+        image.thumbnail((side, side))
+        out = io.BytesIO()
+        image.save(out, fmt, **({"quality": 80} if fmt != "PNG" else {}))
+    return out.getvalue()
 
 
 def clean_document(upload: UploadedFile, *, max_bytes: int) -> CleanFile:

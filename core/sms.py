@@ -1,11 +1,11 @@
 """Sending one SMS. Everything that texts a resident (alerts, phone confirmation codes) goes
 through `send_sms`, which hands the message to the backend named by settings.SMS_BACKEND:
 
-- alerts.transport.ConsoleBackend: development without the simulator, logs the message;
-- alerts.transport.LocmemBackend: tests, keeps messages in `alerts.transport.outbox`;
-- alerts.transport.TwilioBackend: the official twilio client, with the council's credentials
-  (alerts/credentials.py); TWILIO_API_BASE_URL points it at the simulator in development and in
-  the pipeline's tests (DESIGN.md §4).
+- core.sms.ConsoleBackend: development without the simulator, logs the message;
+- core.sms.LocmemBackend: tests, keeps messages in `core.sms.outbox`;
+- core.sms.TwilioBackend: the official twilio client, with the council's credentials (found
+  through settings.SMS_CREDENTIALS: the alerts app keeps them, encrypted); TWILIO_API_BASE_URL
+  points it at the simulator in development and in the pipeline's tests (DESIGN.md §4).
 """
 
 import logging
@@ -143,7 +143,7 @@ class PooledHttpClient(HttpClient):
 
 # The twilio client logs every request and response (numbers included) at INFO: keep that out
 # of the logs unless this logger is turned up on purpose.
-_http_logger = logging.getLogger("alerts.transport.http")
+_http_logger = logging.getLogger("core.sms.http")
 _http_logger.setLevel(logging.WARNING)
 
 _clients: dict[tuple[str, str, str], Client] = {}
@@ -172,16 +172,14 @@ def _sent_nothing(error: HTTPError) -> bool:
 class TwilioBackend(BaseBackend):
     """Sends through Twilio's Messages API with a Messaging Service.
 
-    Options: `credentials` (alerts.credentials.TwilioCredentials); by default those of the
-    council whose schema the connection is on, falling back to the platform's.
+    Options: `credentials` (account_sid, auth_token, messaging_service_sid); by default those
+    of the council whose schema the connection is on, falling back to the platform's.
     Only HTTP 429 and connection failures before the request was sent are retryable: Twilio
     documents nothing else as "not processed", and it has no idempotency key (DESIGN.md §4).
     """
 
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
-        from .credentials import council_credentials
-
-        credentials = self.options.get("credentials") or council_credentials()
+        credentials = self.options.get("credentials") or import_string(settings.SMS_CREDENTIALS)()
         if credentials is None or not credentials.messaging_service_sid:
             raise SmsError("Twilio is not configured (account and Messaging Service).")
         params = {

@@ -1,9 +1,10 @@
 """A resident's own data: export (JSON) and erasure.
 
-Apps register what they hold about a person: an exporter returns a JSON-able value for the
-resident's download; an eraser removes or anonymises personal data before the account row is
-deleted. `accounts.services.account_delete` calls `personal_data_erase`, so every way of deleting
-an account goes through the erasers.
+Every app registers what it holds about a person at `ready()`: an exporter returns a JSON-able
+value for the resident's download; an eraser removes or anonymises personal data before the
+account row is deleted. `accounts.services.account_delete` calls `personal_data_erase`, so every
+way of deleting an account goes through the erasers (tests/core/test_privacy.py scans every
+column of every model for the deleted person's email and phone).
 """
 
 from collections.abc import Callable
@@ -35,11 +36,11 @@ def personal_data_export(user: User) -> dict:
             "email": user.email,
             "full_name": user.full_name,
             "phone": user.phone,
-            "phone_confirmed_at": _iso(user.phone_confirmed_at),
+            "phone_confirmed_at": iso(user.phone_confirmed_at),
             "language": user.language,
             "email_confirmed": user.email_confirmed,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "date_joined": iso(user.date_joined),
+            "last_login": iso(user.last_login),
         },
     }
     for name, exporter in sorted(_EXPORTERS.items()):
@@ -52,5 +53,6 @@ def personal_data_erase(user: User) -> None:
         eraser(user)
 
 
-def _iso(value) -> str | None:
+def iso(value) -> str | None:
+    """A date or datetime in ISO 8601, None for None."""
     return value.isoformat() if value else None
