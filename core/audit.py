@@ -3,9 +3,10 @@
     audit_record(actor=actor, action="verification.approve", target=request,
                  data={"method": "proof"})
 
-Call it inside the service, in its transaction. Actions are "<area>.<verb>" strings, listed in
-`ACTIONS` (the audit page filters on them). The client address comes from the request being
-served (set by `core.middleware.AuditContextMiddleware`), or None for commands and tasks.
+Call it inside the service, in its transaction, after the role check. Actions are
+"<app>.<noun>_<verb>" strings ("civic.category_update", "accounts.staff_roles_set"); the audit
+page filters on the app and on the actions that occur. The client address comes from the
+request being served (`core.middleware.AuditContextMiddleware`), or None for commands and tasks.
 """
 
 import contextvars
@@ -18,33 +19,6 @@ from django.db import models
 from .models import AuditEntry
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
-
-# The actions staff can take, by area: what the audit page offers as filters.
-ACTIONS = (
-    "staff.create",
-    "staff.invite",
-    "staff.roles",
-    "staff.activate",
-    "staff.deactivate",
-    "civic.category",
-    "civic.team",
-    "civic.open311_key",
-    "civic.report_status",
-    "civic.report_assign",
-    "civic.report_merge",
-    "civic.report_moderate",
-    "civic.settings",
-    "community.neighbourhood",
-    "community.verification",
-    "community.postcard_batch",
-    "community.settings",
-    "alerts.alert",
-    "alerts.approve",
-    "alerts.send",
-    "alerts.cancel",
-    "alerts.settings",
-    "council.settings",
-)
 
 
 def set_client_ip(ip: str | None) -> contextvars.Token:
