@@ -15,7 +15,7 @@ help:
 	@echo "make test    the whole test suite against real PostgreSQL, Redis and Celery"
 	@echo "make stop    stop the services started by make run"
 	@echo "make manage ARGS=\"create_council ...\"   a management command against them"
-	@echo "make lint    ruff and mypy"
+	@echo "make lint    ruff, mypy and the import layers (import-linter)"
 	@echo "make bench   the benchmarks in bench/"
 
 bootstrap:
@@ -37,7 +37,8 @@ manage: services
 	@$(ENV) && $(PY) manage.py $(ARGS)
 
 lint: bootstrap
-	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+	@$(ENV) && $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy \
+		&& $(VENV)/bin/lint-imports --no-cache
 
 bench: services
 	@$(ENV) && for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

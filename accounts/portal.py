@@ -44,3 +44,4 @@ def register_core_sections() -> None:
             _("Council settings"), "staff:council_settings", (Role.COUNCIL_ADMIN,), order=95
         )
     )
+    register(PortalSection(_("Audit log"), "staff:audit_log", (Role.COUNCIL_ADMIN,), order=99))

@@ -8,15 +8,17 @@ column of every model for the deleted person's email and phone).
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import User
+if TYPE_CHECKING:  # core sits below accounts: the model is only named, never imported
+    from accounts.models import User
 
-Exporter = Callable[[User], Any]
-Eraser = Callable[[User], None]
+
+Exporter = Callable[["User"], Any]
+Eraser = Callable[["User"], None]
 _EXPORTERS: dict[str, Exporter] = {}
 _ERASERS: dict[str, Eraser] = {}
 
@@ -28,7 +30,7 @@ def register(name: str, *, exporter: Exporter | None = None, eraser: Eraser | No
         _ERASERS[name] = eraser
 
 
-def personal_data_export(user: User) -> dict:
+def personal_data_export(user: "User") -> dict:
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "council": getattr(getattr(connection, "tenant", None), "name", ""),
@@ -48,7 +50,7 @@ def personal_data_export(user: User) -> dict:
     return data
 
 
-def personal_data_erase(user: User) -> None:
+def personal_data_erase(user: "User") -> None:
     for _name, eraser in sorted(_ERASERS.items()):
         eraser(user)
 

@@ -24,3 +24,9 @@ def test_ruff_lint_and_format_are_clean():
 def test_mypy_passes_on_typed_modules():
     result = _run("mypy")
     assert result.returncode == 0, result.stdout
+
+
+def test_import_layers_hold():
+    """tenants ← core ← accounts ← community ← civic, alerts ← reports (pyproject.toml)."""
+    result = _run("lint-imports", "--no-cache")
+    assert result.returncode == 0, result.stdout

@@ -128,3 +128,14 @@ def test_images_are_reencoded_without_metadata_and_thumbnailed():
     thumb = image_thumbnail(clean, side=100)
     with Image.open(io.BytesIO(thumb)) as small:
         assert max(small.size) == 100
+
+
+def test_factories_build_valid_objects_in_the_active_council(in_dinan):
+    from civic.models import IssueReport
+    from tests.factories import IssueReportFactory, UserFactory
+
+    agent = UserFactory(roles=["agent"])
+    assert agent.has_role("agent")
+    report = IssueReportFactory(longitude=-2.0412)
+    assert IssueReport.objects.get(pk=report.pk).longitude == -2.0412
+    assert report.reporter.check_password("a-long-test-password")
