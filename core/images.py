@@ -87,6 +87,9 @@ def clean_image(
             image.thumbnail((max_side, max_side))
             if fmt == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
+            # Pillow writes back what it read (JPEG comments, ICC profiles, PNG text): keep the
+            # pixels only.
+            image.info = {}
             out = io.BytesIO()
             image.save(out, fmt, **({"quality": 85} if fmt in ("JPEG", "WEBP") else {}))
             width, height = image.size

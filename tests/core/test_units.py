@@ -116,6 +116,22 @@ def test_an_image_bomb_is_refused_from_its_header():
     assert error.value.code == "too_many_pixels"
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_comments_and_text_chunks_do_not_survive_reencoding(fmt):
+    from PIL import PngImagePlugin
+
+    raw = io.BytesIO()
+    if fmt == "JPEG":
+        Image.new("RGB", (60, 40), "blue").save(raw, fmt, comment=b"my-home-address")
+    else:
+        meta = PngImagePlugin.PngInfo()
+        meta.add_text("Comment", "my-home-address")
+        Image.new("RGB", (60, 40), "blue").save(raw, fmt, pnginfo=meta)
+    assert b"my-home-address" in raw.getvalue()
+    clean = clean_image(SimpleUploadedFile("p", raw.getvalue()), max_bytes=1_000_000)
+    assert b"my-home-address" not in clean.content
+
+
 def test_images_are_reencoded_without_metadata_and_thumbnailed():
     image = Image.new("RGB", (800, 600), "red")
     exif = Image.Exif()
