@@ -185,7 +185,13 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / ".run" / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Hashed names (cacheable forever) and pre-compressed copies. STATICFILES_BACKEND lets the
+    # suite build the manifest without a minute of brotli (tests/test_settings.py).
+    "staticfiles": {
+        "BACKEND": env(
+            "STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
 }
 # Behind nginx, council media are sent by nginx from this internal location (infra/nginx.conf).
 MEDIA_X_ACCEL_PREFIX = env("MEDIA_X_ACCEL_PREFIX", default="")
