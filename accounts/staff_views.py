@@ -36,7 +36,7 @@ def members(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(email)s has been invited.") % {"email": user.email})
             return redirect("staff:members")
     people = [
-        {"user": u, "roles": [ROLE_LABELS[Role(g.name)] for g in u.groups.all() if g.name in Role]}
+        {"user": u, "roles": [ROLE_LABELS[g.name] for g in u.groups.all() if g.name in ROLE_LABELS]}
         for u in selectors.staff_members()
     ]
     return render(request, "staff/members.html", {"form": form, "people": people})

@@ -324,3 +324,10 @@ def test_council_settings_refuse_a_non_image_logo(client_dinan, council_admin, d
 def test_agent_cannot_edit_council_settings(client_dinan, agent):
     client_dinan.login_as(agent)
     assert client_dinan.post("/staff/settings/", {"name": "Hacked"}).status_code == 403
+
+
+def test_council_admins_list_staff_with_their_roles(client_dinan, council_admin, agent):
+    """The staff list answered 500 on Python 3.11 (`str in StrEnum` raises TypeError there)."""
+    page = client_dinan.login_as(council_admin).get("/staff/members/")
+    assert page.status_code == 200
+    assert "Agent" in page.content.decode()
