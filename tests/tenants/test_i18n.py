@@ -50,7 +50,9 @@ def test_french_catalogue_has_no_untranslated_or_fuzzy_entry(where):
     for po_file in po_files:
         entries = po_file.read_text().split("\n\n")[1:]  # the first block is the header
         untranslated = [
-            e for e in entries if e.rstrip().endswith(('msgstr ""', 'msgstr[0] ""', 'msgstr[1] ""'))
+            e
+            for e in entries
+            if e.rstrip().endswith(('msgstr ""', 'msgstr[0] ""', 'msgstr[1] ""', 'msgstr[2] ""'))
         ]
         fuzzy = [e for e in entries if "#, fuzzy" in e]
         assert untranslated == [] and fuzzy == [], po_file
@@ -62,3 +64,29 @@ def test_labels_take_a_french_colon_in_french(dinan):
     french = CouncilClient(dinan, language="").get("/").content.decode()
     english = CouncilClient(dinan).get("/").content.decode()
     assert "Contact\u00a0: <a" in french and "Contact: <a" in english
+
+
+def _served_javascript_catalogue(council) -> tuple[str, dict]:
+    """The plural rule and the catalogue that /jsi18n/ serves in French."""
+    import json
+    import re
+
+    script = CouncilClient(council, language="fr").get("/jsi18n/").content.decode()
+    rule = re.search(r"const v = (.*?);\n", script).group(1)
+    catalogue = json.loads(re.search(r"const newcatalog = (\{.*?\});\n", script, re.S).group(1))
+    return rule, catalogue
+
+
+def test_every_javascript_plural_has_a_form_for_every_count(dinan):
+    """The SMS counter went blank for 2+ segments: Django serves a three-form French rule in
+    /jsi18n/ and our catalogue had two forms, so ngettext(…, 2) returned ""."""
+    import gettext
+
+    rule, catalogue = _served_javascript_catalogue(dinan)
+    plural_index = gettext.c2py(rule)  # the C expression of the header, as Python
+    plurals = {key: forms for key, forms in catalogue.items() if isinstance(forms, list)}
+    assert plurals, "the alerts catalogue's plural entries are served"
+    for key, forms in plurals.items():
+        for count in (0, 1, 2, 5, 1_000_000):
+            index = plural_index(count)
+            assert index < len(forms) and forms[index], (key, count, index)
