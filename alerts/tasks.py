@@ -46,7 +46,8 @@ def erase_expired_phone_numbers() -> int:
 
 @shared_task
 def erase_expired_phone_numbers_everywhere() -> None:
-    """Fan out from beat (public schema): one task per active council."""
+    """Fan out from beat (public schema): one task per active council. Scheduled daily by
+    CELERY_BEAT_SCHEDULE["alerts-erase-expired-phone-numbers"] (config/settings/base.py)."""
     for council in Council.objects.filter(is_active=True, is_template=False):
         with tenant_context(council):
             erase_expired_phone_numbers.delay()
