@@ -8,18 +8,13 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.portal import PortalSection, register
-        from accounts.roles import Role
+        from core import privacy
 
+        from .policy import ALERT_ROLES, SETTINGS_ROLES
+        from .services.privacy import alerts_erase, alerts_export
+
+        privacy.register("alerts", exporter=alerts_export, eraser=alerts_erase)
+        register(PortalSection(_("Alerts"), "alerts_staff:list", ALERT_ROLES, order=30))
         register(
-            PortalSection(
-                _("Alerts"),
-                "alerts_staff:list",
-                (Role.COMMUNICATIONS_OFFICER, Role.COUNCIL_ADMIN),
-                order=30,
-            )
-        )
-        register(
-            PortalSection(
-                _("Alert settings"), "alerts_staff:settings", (Role.COUNCIL_ADMIN,), order=92
-            )
+            PortalSection(_("Alert settings"), "alerts_staff:settings", SETTINGS_ROLES, order=92)
         )

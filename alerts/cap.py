@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from core.text import xml_safe
 from tenants.models import Council
 
 from .models import Alert
@@ -56,6 +57,9 @@ def cap_polygons(area: dict | None) -> list[str]:
 
 
 def _add(parent, name: str, text: str | None) -> None:
+    """Every text goes through xml_safe: a control character pasted into a description (a
+    vertical tab from a word processor) would otherwise make lxml refuse the whole document."""
+    text = xml_safe(text)
     if text:
         etree.SubElement(parent, f"{{{NS}}}{name}").text = text
 

@@ -1,11 +1,15 @@
 """The Atom feed of a council's current public alerts (/alerts/feed.xml). Each entry links to
-the alert's page and, as an alternate, to its CAP document."""
+the alert's page and, as an alternate, to its CAP document. Texts go through xml_safe: Django's
+XML writer refuses characters XML 1.0 forbids, and one pasted control character would break
+the whole feed."""
 
 from django.contrib.syndication.views import Feed
 from django.db import connection
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+
+from core.text import xml_safe
 
 from . import selectors
 
@@ -22,7 +26,7 @@ class CurrentAlertsFeed(Feed):
     feed_type = AlertsAtomFeed
 
     def title(self):
-        return _("%(council)s: current alerts") % {"council": connection.tenant.name}
+        return xml_safe(_("%(council)s: current alerts") % {"council": connection.tenant.name})
 
     def link(self):
         return reverse("alerts:list")
@@ -34,10 +38,11 @@ class CurrentAlertsFeed(Feed):
         return selectors.current_public_alerts()[:50]
 
     def item_title(self, item):
-        return item.headline
+        return xml_safe(item.headline)
 
     def item_description(self, item):
-        return "\n\n".join(t for t in (item.description or item.sms_body, item.instruction) if t)
+        texts = (item.description or item.sms_body, item.instruction)
+        return xml_safe("\n\n".join(t for t in texts if t))
 
     def item_link(self, item):
         return reverse("alerts:detail", args=[item.identifier])
@@ -54,7 +59,7 @@ class CurrentAlertsFeed(Feed):
         return item.dispatched_at
 
     def item_categories(self, item):
-        return [item.category, item.severity]
+        return [xml_safe(item.category), xml_safe(item.severity)]
 
     def item_extra_kwargs(self, item):
         return {

@@ -98,7 +98,7 @@ class AlertSettingsForm(forms.ModelForm):
             "send_rate",
             "monthly_budget_segments",
             "require_approval",
-            "default_country_code",
+            "delivery_retention_days",
             "twilio_account_sid",
             "twilio_messaging_service_sid",
         ]

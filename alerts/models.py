@@ -5,10 +5,11 @@ sent: one AlertRecipient row per alert x phone number (unique), which the Celery
 then work through (alerts/services/delivery.py).
 """
 
+import hashlib
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,12 +45,14 @@ class AlertSettings(models.Model):
             "before it can be sent."
         ),
     )
-    default_country_code = models.CharField(
-        _("default country calling code"),
-        max_length=4,
-        default="33",
-        validators=[RegexValidator(r"^[1-9][0-9]{0,2}$")],
-        help_text=_("Used for numbers written without an international prefix (33 for France)."),
+    delivery_retention_days = models.PositiveSmallIntegerField(
+        _("keep phone numbers of delivery records (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text=_(
+            "After this many days the phone numbers of an alert's delivery records are "
+            "erased; the counts and statuses stay for statistics."
+        ),
     )
     # The council's own Twilio (sub)account; empty fields fall back to the platform's account.
     twilio_account_sid = models.CharField(_("Twilio account SID"), max_length=34, blank=True)
@@ -93,25 +96,55 @@ class AlertSubscription(models.Model):
         return f"{self.user}"
 
 
+class OptOutQuerySet(models.QuerySet):
+    def of_phone(self, phone: str) -> "OptOutQuerySet":
+        return self.filter(phone_hash=optout_hash(phone))
+
+
+# Prepended to the number before hashing; the SQL that matches recipients against the list
+# (selectors.recipients_sql, services.delivery._claim) hashes the same way.
+OPTOUT_HASH_PREFIX = "commune-alerts-optout:"
+
+
+def optout_hash(phone: str) -> str:
+    return hashlib.sha256((OPTOUT_HASH_PREFIX + phone).encode()).hexdigest()
+
+
+def optout_hash_sql(column: str) -> str:
+    """SQL computing `optout_hash` of an E.164 `column` (the prefix is the %(optout_prefix)s
+    parameter: pass OPTOUT_HASH_PREFIX)."""
+    return f"encode(sha256(convert_to(%(optout_prefix)s || {column}, 'UTF8')), 'hex')"
+
+
 class OptOut(models.Model):
     """A phone number that must never receive an alert: it replied STOP (or Twilio told us it
-    did, error 21610). Keyed by the E.164 number, whoever's account it is on."""
+    did, error 21610), whoever's account it is on.
+
+    Stored as a SHA-256 of the E.164 number, never the number itself. The list must outlive the
+    account: a person who said STOP and then deleted their account has still objected, and the
+    council must keep honouring it (the right to object, GDPR art. 21, and the opt-out rules
+    for SMS; the number may also sit on another account). The hash is enough to honour it
+    (every send compares hashes), shows no one the number, and is linked to no account. It is
+    still pseudonymous rather than anonymous (numbers can be enumerated), which is the minimum
+    the obligation needs; nothing else about the person is kept."""
 
     class Source(models.TextChoices):
         SMS_REPLY = "sms_reply", _("SMS reply")
         PROVIDER = "provider", _("Reported by Twilio")
 
-    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    phone_hash = models.CharField(max_length=64, unique=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     keyword = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OptOutQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("opted-out number")
         verbose_name_plural = _("opted-out numbers")
 
     def __str__(self) -> str:
-        return self.phone
+        return f"{self.phone_hash[:12]}…"
 
 
 def new_identifier() -> str:
@@ -306,7 +339,9 @@ class AlertRecipient(models.Model):
         related_name="+",
         db_constraint=False,
     )
-    phone = models.CharField(max_length=20)
+    # Erased ("") after the council's retention period (AlertSettings.delivery_retention_days)
+    # and when the resident deletes their account; the status and counts stay.
+    phone = models.CharField(max_length=20, blank=True)
     batch = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     status_rank = models.PositiveSmallIntegerField(default=0)
@@ -326,7 +361,12 @@ class AlertRecipient(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["alert", "phone"], name="alert_recipient_once"),
+            # Erased numbers ("") are out of it: many rows of one alert lose theirs at once.
+            models.UniqueConstraint(
+                fields=["alert", "phone"],
+                condition=~models.Q(phone=""),
+                name="alert_recipient_once",
+            ),
             # Partial: rows without a SID yet (all of them at insert time) stay out of it.
             models.UniqueConstraint(
                 fields=["message_sid"],
@@ -334,10 +374,19 @@ class AlertRecipient(models.Model):
                 name="alert_recipient_sid_once",
             ),
         ]
-        indexes = [models.Index(fields=["alert", "batch", "status"])]
+        indexes = [
+            models.Index(fields=["alert", "batch", "status"]),
+            # The retention task's question ("numbers kept past the council's period?") is one
+            # probe of this small index, however many erased rows the table holds.
+            models.Index(
+                fields=["created_at"],
+                condition=~models.Q(phone=""),
+                name="alert_recipient_phone_kept",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.alert_id} → {self.phone}"
+        return f"{self.alert_id} → {self.phone or '—'}"
 
 
 STATUS_RANK = {
@@ -384,7 +433,8 @@ class AlertTestSend(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    phone = models.CharField(max_length=20)
+    # Erased ("") like the delivery records' numbers (retention period, account deletion).
+    phone = models.CharField(max_length=20, blank=True)
     message_sid = models.CharField(max_length=40, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -418,6 +468,7 @@ class AlertEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Opt-out events: the number masked (core.phones.phone_masked), never in full.
     phone = models.CharField(max_length=20, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

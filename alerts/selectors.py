@@ -4,6 +4,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -14,14 +15,15 @@ from accounts.models import User
 
 from .models import (
     FINAL_RANK,
+    OPTOUT_HASH_PREFIX,
     Alert,
     AlertRecipient,
     AlertSettings,
     AlertSubscription,
     AlertTestSend,
     OptOut,
+    optout_hash_sql,
 )
-from .phones import e164_cte
 
 
 def alert_settings() -> AlertSettings:
@@ -32,34 +34,38 @@ def alert_settings() -> AlertSettings:
 # --- recipients ------------------------------------------------------------------------------
 
 
-def recipients_sql(*, whole_council: bool, neighbourhood_ids: Iterable[int]) -> tuple[str, dict]:
+def recipients_sql(
+    *, whole_council: bool, neighbourhood_ids: Iterable[int]
+) -> tuple[str, dict[str, Any]]:
     """SQL selecting (user_id, phone) once per phone number for an alert with this target:
     active residents with a confirmed phone who subscribed and did not pause, whose subscription
-    covers the target, minus the opted-out numbers. Phones are normalised to E.164."""
+    covers the target, minus the opted-out numbers.
+
+    A confirmed phone is stored in E.164, parsed in the council's region when it was confirmed
+    (core.phones.phone_parse): it is used as it is. A number not in that form (never confirmed
+    through the current code) is left out rather than guessed at: guessing is how 0692… of La
+    Réunion became +33692…, someone else's number."""
     user = User._meta.db_table
     subscription = AlertSubscription._meta.db_table
     chosen = AlertSubscription.neighbourhoods.through._meta.db_table
     optout = OptOut._meta.db_table
-    source = f"""
-        SELECT u.id AS user_id, u.phone AS raw_phone
+    sql = f"""
+        SELECT DISTINCT ON (u.phone) u.id AS user_id, u.phone AS phone
         FROM {user} u JOIN {subscription} s ON s.user_id = u.id
-        WHERE u.is_active AND u.phone <> '' AND u.phone_confirmed_at IS NOT NULL
+        WHERE u.is_active AND u.phone_confirmed_at IS NOT NULL
+          AND u.phone ~ '^\\+[1-9][0-9]{{6,14}}$'
           AND NOT s.paused
           AND (%(whole_council)s OR s.whole_council OR EXISTS (
                 SELECT 1 FROM {chosen} sn WHERE sn.alertsubscription_id = s.id
                 AND sn.neighbourhood_id = ANY(%(neighbourhoods)s)))
+          AND NOT EXISTS (
+                SELECT 1 FROM {optout} o WHERE o.phone_hash = {optout_hash_sql("u.phone")})
+        ORDER BY u.phone, u.id
     """  # noqa: S608  (table names come from models, values are parameters)
-    sql = f"""
-        WITH {e164_cte(source)}
-        SELECT DISTINCT ON (n.phone) n.user_id, n.phone FROM normalised n
-        WHERE n.phone ~ '^\\+[1-9][0-9]{{6,14}}$'
-          AND NOT EXISTS (SELECT 1 FROM {optout} o WHERE o.phone = n.phone)
-        ORDER BY n.phone, n.user_id
-    """  # noqa: S608
-    params = {
+    params: dict[str, Any] = {
         "whole_council": whole_council,
         "neighbourhoods": list(neighbourhood_ids),
-        "country_code": alert_settings().default_country_code,
+        "optout_prefix": OPTOUT_HASH_PREFIX,
     }
     return sql, params
 
@@ -111,7 +117,8 @@ def subscription_of(user: User) -> AlertSubscription | None:
 
 
 def phone_is_opted_out(phone: str) -> bool:
-    return OptOut.objects.filter(phone=phone).exists()
+    """Whether `phone` (E.164) is on the opt-out list."""
+    return OptOut.objects.of_phone(phone).exists()
 
 
 # --- progress --------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 """The staff portal's alert pages: compose, approve, test, send, follow, report."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -11,16 +9,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import role_required
-from accounts.roles import Role
 from community.models import Neighbourhood
+from core.csv import csv_response
 
 from . import selectors, services
 from .forms import AlertForm, AlertSettingsForm
 from .hazards import HAZARDS
 from .models import Alert
+from .policy import ALERT_ROLES, SETTINGS_ROLES
 from .segments import non_gsm7_characters, sms_segments
-
-ALERT_ROLES = (Role.COMMUNICATIONS_OFFICER, Role.COUNCIL_ADMIN)
 
 
 def _templates_for_js() -> dict:
@@ -202,10 +199,23 @@ def alert_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def alert_recipients_csv(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="alert-{alert.pk}-recipients.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    rows = (
+        (
+            row.phone,
+            row.user.full_name if row.user else "",
+            row.status,
+            row.error_code,
+            row.error_message,
+            row.message_sid,
+            row.attempts,
+            row.resent_after_crash,
+            row.accepted_at,
+            row.updated_at,
+        )
+        for row in selectors.alert_recipients_for_export(alert).iterator(chunk_size=2000)
+    )
+    return csv_response(
+        f"alert-{alert.pk}-recipients",
         [
             "phone",
             "resident",
@@ -217,28 +227,9 @@ def alert_recipients_csv(request: HttpRequest, pk: int) -> HttpResponse:
             "may_have_been_sent_twice",
             "accepted_at",
             "updated_at",
-        ]
+        ],
+        rows,
     )
-    for row in selectors.alert_recipients_for_export(alert).iterator(chunk_size=2000):
-        name = row.user.full_name if row.user else ""
-        # Spreadsheet formula injection: a name starting with = + - @ is written as text.
-        if name[:1] in ("=", "+", "-", "@"):
-            name = "'" + name
-        writer.writerow(
-            [
-                row.phone,
-                name,
-                row.status,
-                row.error_code or "",
-                row.error_message,
-                row.message_sid or "",
-                row.attempts,
-                "yes" if row.resent_after_crash else "",
-                row.accepted_at.isoformat() if row.accepted_at else "",
-                row.updated_at.isoformat(),
-            ]
-        )
-    return response
 
 
 @role_required(*ALERT_ROLES)
@@ -262,7 +253,7 @@ def alert_estimate(request: HttpRequest) -> JsonResponse:
     )
 
 
-@role_required(Role.COUNCIL_ADMIN)
+@role_required(*SETTINGS_ROLES)
 def alert_settings(request: HttpRequest) -> HttpResponse:
     config = selectors.alert_settings()
     form = AlertSettingsForm(request.POST or None, instance=config)

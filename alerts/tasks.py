@@ -1,11 +1,17 @@
-"""Celery tasks of the alert pipeline: thin, take ids, idempotent (alerts/services/delivery.py
-explains why running one twice, even concurrently, sends nothing twice)."""
+"""Celery tasks of the alerts app: thin, take ids, idempotent (alerts/services/delivery.py
+explains why running a batch twice, even concurrently, sends nothing twice). Tasks import
+services; services enqueue tasks after commit and import this module only when they do."""
 
 import time
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django_tenants.utils import tenant_context
+
+from tenants.models import Council
 
 from .services.delivery import alert_batch_deliver
+from .services.privacy import delivery_phones_erase_expired
 
 # An eager run (tests without a worker) cannot be retried later by Celery: it waits instead,
 # a bounded number of times.
@@ -24,3 +30,24 @@ def alert_batch_send(self, alert_id: int, batch: int) -> int:
             raise self.retry(countdown=result.retry_in)
         time.sleep(result.retry_in)
     return handed_over
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=5,
+    acks_late=True,
+)
+def erase_expired_phone_numbers() -> int:
+    """In the council whose schema the task carries: erase the phone numbers of delivery records
+    older than the council's retention period (AlertSettings.delivery_retention_days)."""
+    return delivery_phones_erase_expired()
+
+
+@shared_task
+def erase_expired_phone_numbers_everywhere() -> None:
+    """Fan out from beat (public schema): one task per active council. Scheduled daily by
+    CELERY_BEAT_SCHEDULE["alerts-erase-expired-phone-numbers"] (config/settings/base.py)."""
+    for council in Council.objects.filter(is_active=True, is_template=False):
+        with tenant_context(council):
+            erase_expired_phone_numbers.delay()

@@ -2,13 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from core.phones import phone_display
+from core.views import error_status
 
 from . import selectors, services
 from .cap import alert_cap_xml
@@ -62,6 +65,7 @@ def subscription(request: HttpRequest) -> HttpResponse:
         default = selectors.default_neighbourhoods(user)
         initial = {"where": "neighbourhoods" if default else "council", "neighbourhoods": default}
     form = SubscriptionForm(request.POST or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.subscription_save(
@@ -70,8 +74,9 @@ def subscription(request: HttpRequest) -> HttpResponse:
                 neighbourhoods=list(form.cleaned_data["neighbourhoods"]),
                 paused=current.paused if current else False,
             )
-        except ValidationError as error:
-            form.add_error(None, error)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, getattr(error, "messages", None) or str(error))
+            status = error_status(error)
         else:
             messages.success(request, _("Your alert subscription is saved."))
             return redirect("alerts:subscription")
@@ -81,9 +86,11 @@ def subscription(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "subscription": current,
-            "phone": phone,
+            "phone": phone_display(phone) if phone else None,
+            "refusal": services.subscription_refusal(user),
             "opted_out": bool(phone and selectors.phone_is_opted_out(phone)),
         },
+        status=status,
     )
 
 

@@ -23,6 +23,7 @@ from .subscriptions import (
     optout_remove,
     subscription_leave,
     subscription_pause,
+    subscription_refusal,
     subscription_save,
     user_phone,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "optout_remove",
     "subscription_leave",
     "subscription_pause",
+    "subscription_refusal",
     "subscription_save",
     "user_phone",
 ]

@@ -3,6 +3,7 @@ updates and cancellations that reference a sent alert; the council's alert setti
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,11 +14,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from community.models import Neighbourhood
 from core import ratelimit
+from core.audit import audit_record
 from core.sms import SmsError, get_backend
 from tenants.models import current_council
 
 from ..credentials import council_credentials, secret_encrypt
 from ..models import Alert, AlertEvent, AlertRecipient, AlertSettings, AlertTestSend
+from ..policy import alert_role_check, settings_role_check
 from ..segments import sms_segments
 from ..selectors import alert_settings, recipients_sql, segments_used_this_month
 from .subscriptions import event_record, user_phone
@@ -62,7 +65,7 @@ def _validate(alert: Alert, neighbourhoods: Sequence[Neighbourhood]) -> None:
         raise ValidationError(errors)
 
 
-def _apply(alert: Alert, fields: dict) -> None:
+def _apply(alert: Alert, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"{name} cannot be set on an alert")
@@ -75,12 +78,13 @@ def _apply(alert: Alert, fields: dict) -> None:
 def alert_create(
     *,
     author: User,
-    fields: dict,
+    fields: dict[str, Any],
     neighbourhoods: Sequence[Neighbourhood] = (),
     references: Alert | None = None,
     msg_type: str = Alert.MsgType.ALERT,
 ) -> Alert:
     """A draft alert. With `references`, an Update or Cancel of that sent alert."""
+    alert_role_check(author)
     alert = Alert(created_by=author, msg_type=msg_type)
     if references is not None:
         if not references.is_sent:
@@ -99,10 +103,34 @@ def alert_create(
     alert.save()
     alert.neighbourhoods.set([] if alert.whole_council else neighbourhoods)
     event_record(AlertEvent.Kind.CREATED, alert=alert, actor=author, msg_type=alert.msg_type)
+    audit_record(
+        actor=author,
+        action="alerts.alert_create",
+        target=alert,
+        after=_audited(alert),
+        data=_about(alert),
+    )
     return alert
 
 
-def alert_followup_defaults(original: Alert, msg_type: str) -> tuple[dict, list[Neighbourhood]]:
+def _audited(alert: Alert) -> dict[str, Any]:
+    """The alert's fields as the audit log keeps them (texts, target, state; no one's number)."""
+    values: dict[str, Any] = {name: getattr(alert, name) for name in EDITABLE_FIELDS}
+    values["neighbourhoods"] = sorted(alert.neighbourhoods.values_list("pk", flat=True))
+    values["state"] = alert.state
+    return values
+
+
+def _about(alert: Alert) -> dict[str, Any]:
+    about: dict[str, Any] = {"identifier": alert.identifier, "msg_type": alert.msg_type}
+    if alert.references_id:
+        about["references"] = alert.references.identifier if alert.references else None
+    return about
+
+
+def alert_followup_defaults(
+    original: Alert, msg_type: str
+) -> tuple[dict[str, Any], list[Neighbourhood]]:
     """Fields for an update or cancellation of `original`: same CAP fields and target."""
     fields = {name: getattr(original, name) for name in EDITABLE_FIELDS}
     if msg_type == Alert.MsgType.CANCEL:
@@ -119,10 +147,16 @@ def alert_followup_defaults(original: Alert, msg_type: str) -> tuple[dict, list[
 
 @transaction.atomic
 def alert_edit(
-    *, alert: Alert, actor: User, fields: dict, neighbourhoods: Sequence[Neighbourhood] = ()
+    *,
+    alert: Alert,
+    actor: User,
+    fields: dict[str, Any],
+    neighbourhoods: Sequence[Neighbourhood] = (),
 ) -> Alert:
     """Change a draft. Editing an approved alert withdraws the approval."""
+    alert_role_check(actor)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    before = _audited(alert)
     if alert.is_sent:
         raise ValidationError(_("A sent alert cannot be changed: send an update instead."))
     _apply(alert, fields)
@@ -132,6 +166,16 @@ def alert_edit(
     alert.save()
     alert.neighbourhoods.set([] if alert.whole_council else neighbourhoods)
     event_record(AlertEvent.Kind.EDITED, alert=alert, actor=actor)
+    after = _audited(alert)
+    changed = [name for name in after if after[name] != before[name]]
+    audit_record(
+        actor=actor,
+        action="alerts.alert_edit",
+        target=alert,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+        data=_about(alert),
+    )
     return alert
 
 
@@ -141,19 +185,34 @@ def approval_required(alert: Alert) -> bool:
 
 @transaction.atomic
 def alert_submit(*, alert: Alert, actor: User) -> Alert:
+    alert_role_check(actor)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.state != Alert.State.DRAFT:
         raise ValidationError(_("Only a draft can be submitted for approval."))
     alert.state = Alert.State.AWAITING_APPROVAL
     alert.save(update_fields=["state", "updated_at"])
     event_record(AlertEvent.Kind.SUBMITTED, alert=alert, actor=actor)
+    _audit_state(actor, "alerts.alert_submit", alert, Alert.State.DRAFT)
     return alert
+
+
+def _audit_state(actor: User, action: str, alert: Alert, before: str) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target=alert,
+        before={"state": before},
+        after={"state": alert.state},
+        data=_about(alert),
+    )
 
 
 @transaction.atomic
 def alert_approve(*, alert: Alert, actor: User) -> Alert:
     """Second-person approval: someone other than the author approves the text as it is."""
+    alert_role_check(actor)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    before = alert.state
     if alert.state not in (Alert.State.DRAFT, Alert.State.AWAITING_APPROVAL):
         raise ValidationError(_("This alert is not waiting for approval."))
     if alert.created_by_id == actor.pk:
@@ -162,11 +221,13 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
     alert.approved_by, alert.approved_at = actor, timezone.now()
     alert.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
     event_record(AlertEvent.Kind.APPROVED, alert=alert, actor=actor)
+    _audit_state(actor, "alerts.alert_approve", alert, before)
     return alert
 
 
 def alert_test_send(*, alert: Alert, actor: User) -> AlertTestSend:
     """Send the alert's text to the author's own confirmed phone, now."""
+    alert_role_check(actor)
     phone = user_phone(actor)
     if phone is None:
         raise ValidationError(_("Confirm your own mobile number in your profile to test an alert."))
@@ -191,6 +252,13 @@ def alert_test_send(*, alert: Alert, actor: User) -> AlertTestSend:
             segments=sms_segments(alert.sms_body).segments,
         )
         event_record(AlertEvent.Kind.TEST_SENT, alert=alert, actor=actor, sid=sid)
+        # The number it went to is the actor's own: kept on the test send row, not in the log.
+        audit_record(
+            actor=actor,
+            action="alerts.alert_test_send",
+            target=alert,
+            data={**_about(alert), "segments": test.segments},
+        )
     return test
 
 
@@ -228,7 +296,9 @@ def alert_send(*, alert: Alert, actor: User) -> Alert:
     go over the monthly budget."""
     from .delivery import alert_batches_enqueue, alert_complete_if_done
 
+    alert_role_check(actor)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    before = alert.state
     if alert.is_sent:
         raise ValidationError(_("This alert has already been sent."))
     if approval_required(alert) and (
@@ -276,6 +346,17 @@ def alert_send(*, alert: Alert, actor: User) -> Alert:
     )
     if alert.references_id:
         _supersede(alert, actor)
+    # Sending a cancellation is what cancels the alerts it references: audited as such.
+    audit_record(
+        actor=actor,
+        action=(
+            "alerts.alert_cancel" if alert.msg_type == Alert.MsgType.CANCEL else "alerts.alert_send"
+        ),
+        target=alert,
+        before={"state": before},
+        after={"state": alert.state},
+        data={**_about(alert), "recipients": count, "segments": info.segments},
+    )
     batches = math.ceil(count / settings.ALERTS_BATCH_SIZE)
     if batches:
         alert_id = alert.pk
@@ -304,22 +385,29 @@ def _supersede(alert: Alert, actor: User) -> None:
             )
 
 
+SETTINGS_FIELDS = (
+    "send_rate",
+    "monthly_budget_segments",
+    "require_approval",
+    "delivery_retention_days",
+    "twilio_account_sid",
+    "twilio_messaging_service_sid",
+)
+
+
 @transaction.atomic
 def alert_settings_update(
-    *, actor: User, fields: dict, auth_token: str | None = None
+    *, actor: User, fields: dict[str, Any], auth_token: str | None = None
 ) -> AlertSettings:
-    """Council admins: rate, budget, approval rule, the council's own Twilio account. The auth
-    token is stored encrypted; None keeps the stored one, "" removes it."""
+    """Council admins: rate, budget, approval rule, retention of delivery records' numbers, the
+    council's own Twilio account. The auth token is stored encrypted; None keeps the stored one,
+    "" removes it."""
+    settings_role_check(actor)
     config = AlertSettings.objects.select_for_update().get(pk=alert_settings().pk)
+    before = {name: getattr(config, name) for name in SETTINGS_FIELDS}
+    had_token = bool(config.twilio_auth_token_encrypted)
     for name, value in fields.items():
-        if name not in (
-            "send_rate",
-            "monthly_budget_segments",
-            "require_approval",
-            "default_country_code",
-            "twilio_account_sid",
-            "twilio_messaging_service_sid",
-        ):
+        if name not in SETTINGS_FIELDS:
             raise ValueError(f"{name} is not an alert setting")
         setattr(config, name, value)
     if auth_token is not None:
@@ -327,4 +415,19 @@ def alert_settings_update(
     config.full_clean()
     config.save()
     event_record(AlertEvent.Kind.EDITED, actor=actor, settings=sorted(fields))
+    changed = [name for name in SETTINGS_FIELDS if getattr(config, name) != before[name]]
+    # The token itself never goes in the log: only whether it was set, replaced or removed.
+    token = (
+        "unchanged"
+        if auth_token is None
+        else ("removed" if not auth_token else ("replaced" if had_token else "set"))
+    )
+    audit_record(
+        actor=actor,
+        action="alerts.settings_update",
+        target=config,
+        before={name: before[name] for name in changed},
+        after={name: getattr(config, name) for name in changed},
+        data={"auth_token": token},
+    )
     return config

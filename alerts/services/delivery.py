@@ -54,12 +54,14 @@ from tenants.models import current_council
 
 from ..credentials import council_credentials
 from ..models import (
+    OPTOUT_HASH_PREFIX,
     STATUS_RANK,
     Alert,
     AlertEvent,
     AlertRecipient,
     MessageStatusCallback,
     OptOut,
+    optout_hash_sql,
 )
 from ..ratelimit import SendPacer
 from ..selectors import alert_settings
@@ -175,13 +177,15 @@ def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
                     status = 'pending' OR (status = 'claimed' AND message_sid IS NULL
                         AND claimed_at < now() - make_interval(secs => %(lease)s)))
                 ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
-            RETURNING id, phone, EXISTS (SELECT 1 FROM {_OPTOUT} o WHERE o.phone = r.phone)
+            RETURNING id, phone,
+                EXISTS (SELECT 1 FROM {_OPTOUT} o WHERE o.phone_hash = {optout_hash_sql("r.phone")})
             """,  # noqa: S608  (table names from the models)
             {
                 "alert": alert_id,
                 "batch": batch,
                 "limit": limit,
                 "lease": settings.ALERTS_CLAIM_LEASE_SECONDS,
+                "optout_prefix": OPTOUT_HASH_PREFIX,
             },
         )
         return [_Claimed(*row) for row in cursor.fetchall()]
@@ -234,10 +238,13 @@ def _hand_over(
 
 def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
     """Store Twilio's answers for a chunk in one UPDATE. Returns (accepted, to retry)."""
-    values, params, opted_out = [], [], []
+    values: list[str] = []
+    params: list[int | str | None] = []
+    opted_out: list[str] = []
     accepted = retry = 0
     for outcome in outcomes:
-        error = outcome.error
+        error = outcome.error or SmsError("No answer recorded", unconfirmed=True)
+        code: int | None
         if outcome.row.opted_out:
             status, code, message = Status.OPTED_OUT, None, "Opted out before sending"
         elif outcome.sid:

@@ -3,33 +3,49 @@
 import unicodedata
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from community.models import Neighbourhood
+from community.selectors import may_use
+from core.phones import phone_e164, phone_masked
 
-from ..models import AlertEvent, AlertSubscription, OptOut
-from ..phones import phone_e164
-from ..selectors import alert_settings
+from ..models import Alert, AlertEvent, AlertSubscription, OptOut, optout_hash
 
 # Twilio's default opt-out keywords plus the French ones (DESIGN.md §4).
 STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET"})
 START_KEYWORDS = frozenset({"START", "UNSTOP"})
 
 
+# The community setting (CommunitySettings.require_neighbourhood_alerts) that reserves SMS
+# alerts to verified residents.
+FEATURE = "neighbourhood_alerts"
+
+
 def event_record(
-    kind: str, *, alert=None, actor: User | None = None, phone: str = "", **data
+    kind: str, *, alert: Alert | None = None, actor: User | None = None, phone: str = "", **data
 ) -> AlertEvent:
     return AlertEvent.objects.create(kind=kind, alert=alert, actor=actor, phone=phone, data=data)
 
 
 def user_phone(user: User) -> str | None:
-    """The user's confirmed number in E.164, or None."""
+    """The user's confirmed number, or None. Phone confirmation stores the number in E.164,
+    parsed in the council's region (core.phones): it is used as it is, never re-read with a
+    country code of our own. A confirmed number in any other form is not used."""
     if not user.phone or user.phone_confirmed_at is None:
         return None
-    return phone_e164(user.phone, alert_settings().default_country_code)
+    return user.phone if phone_e164(user.phone) == user.phone else None
+
+
+def subscription_refusal(user: User) -> str | None:
+    """Why `user` may not subscribe ("phone" or "verification"), or None when they may."""
+    if user_phone(user) is None:
+        return "phone"
+    if not may_use(user, FEATURE):
+        return "verification"
+    return None
 
 
 @transaction.atomic
@@ -40,10 +56,23 @@ def subscription_save(
     neighbourhoods: Sequence[Neighbourhood] = (),
     paused: bool = False,
 ) -> AlertSubscription:
-    """Subscribe `user` (or change their choice). They need a confirmed phone number, and must
-    choose the whole council or at least one neighbourhood."""
-    if user_phone(user) is None:
-        raise ValidationError(_("Confirm your mobile phone number first: alerts are sent by SMS."))
+    """Subscribe `user` (or change their choice). They need a confirmed phone number, a verified
+    address when the council reserves alerts to verified residents (community settings), and
+    must choose the whole council or at least one neighbourhood."""
+    refusal = subscription_refusal(user)
+    if refusal == "phone":
+        raise ValidationError(
+            _("Confirm your mobile phone number first: alerts are sent by SMS."), code="phone"
+        )
+    if refusal == "verification":
+        # Whole-council subscribers receive every neighbourhood's alerts too, so the rule
+        # covers every subscription, not only the choice of neighbourhoods.
+        raise PermissionDenied(
+            _(
+                "The council sends its SMS alerts to residents whose address is verified: "
+                "verify your address first."
+            )
+        )
     if not whole_council and not neighbourhoods:
         raise ValidationError(_("Choose the whole council or at least one neighbourhood."))
     subscription, created = AlertSubscription.objects.get_or_create(
@@ -81,20 +110,23 @@ def subscription_leave(*, user: User) -> None:
 
 @transaction.atomic
 def optout_add(*, phone: str, source: str, keyword: str = "") -> bool:
-    """Put `phone` (E.164) on the opt-out list; False when it already was."""
+    """Put `phone` (E.164) on the opt-out list; False when it already was. The list keeps a hash
+    of the number (models.OptOut says why), the event the number masked."""
     _optout, created = OptOut.objects.get_or_create(
-        phone=phone, defaults={"source": source, "keyword": keyword[:32]}
+        phone_hash=optout_hash(phone), defaults={"source": source, "keyword": keyword[:32]}
     )
     if created:
-        event_record(AlertEvent.Kind.OPTED_OUT, phone=phone, source=source, keyword=keyword)
+        event_record(
+            AlertEvent.Kind.OPTED_OUT, phone=phone_masked(phone), source=source, keyword=keyword
+        )
     return created
 
 
 @transaction.atomic
 def optout_remove(*, phone: str, keyword: str = "") -> bool:
-    deleted, _rows = OptOut.objects.filter(phone=phone).delete()
+    deleted, _rows = OptOut.objects.of_phone(phone).delete()
     if deleted:
-        event_record(AlertEvent.Kind.OPTED_IN, phone=phone, keyword=keyword)
+        event_record(AlertEvent.Kind.OPTED_IN, phone=phone_masked(phone), keyword=keyword)
     return bool(deleted)
 
 
@@ -110,7 +142,8 @@ def inbound_message_record(*, from_phone: str, body: str, opt_out_type: str = ""
     """A resident's SMS reply. STOP-like keywords opt the number out, START/UNSTOP opt it back
     in. Twilio's own verdict (OptOutType, for keywords configured on the Messaging Service) is
     honoured too. Returns "stop", "start" or None."""
-    phone = phone_e164(from_phone, alert_settings().default_country_code)
+    # Twilio writes From in E.164; a national form would be read in the council's region.
+    phone = phone_e164(from_phone)
     if phone is None:
         return None
     keyword = _keyword(body)

@@ -238,7 +238,7 @@ def test_end_to_end_through_worker_simulator_and_webhooks(dinan_committed, web, 
             stopper = people[0].phone
             url = council.base_url() + "/webhooks/twilio/inbound/"
             assert simulator.send_inbound(url=url, from_=stopper, body="STOP") == 200
-            assert OptOut.objects.filter(phone=stopper).exists()
+            assert OptOut.objects.of_phone(stopper).exists()
             second = _send(made, officer, headline="Update")
             _wait(
                 lambda: not second.recipients.filter(status_rank__lt=2).exists(),

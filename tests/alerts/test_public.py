@@ -4,12 +4,18 @@ Atom feed, the home card, the subscription page."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from lxml import etree
 
 from alerts.cap import NS, alert_cap_xml, cap_errors
 from alerts.models import Alert, AlertSubscription
-from alerts.services import alert_create, alert_followup_defaults, alert_send
+from alerts.services import (
+    alert_create,
+    alert_followup_defaults,
+    alert_send,
+    subscription_save,
+)
 from tenants.models import current_council
 from tests.conftest import make_user
 
@@ -118,6 +124,26 @@ def test_cap_of_a_restricted_exercise_in_french_validates(officer, client_dinan)
     assert root.findtext("cap:info/cap:language", namespaces=CAP) == "fr"
 
 
+def test_cap_and_feed_drop_characters_xml_forbids(officer, client_dinan):
+    """A vertical tab pasted from a word processor must not make the documents unparsable."""
+    alert = _sent(
+        officer,
+        headline="Flood\x0b warning",
+        description="The river\x0b is rising.\x08",
+        instruction="Move\x1f upstairs.",
+    )
+    document = _cap(client_dinan, alert)
+    root = etree.fromstring(document)  # lxml refuses a document with a control character
+    assert cap_errors(document) == []
+    assert root.findtext("cap:info/cap:description", namespaces=CAP) == "The river is rising."
+    assert root.findtext("cap:info/cap:headline", namespaces=CAP) == "Flood warning"
+    assert root.findtext("cap:info/cap:instruction", namespaces=CAP) == "Move upstairs."
+    feed = client_dinan.get("/alerts/feed.xml")
+    assert feed.status_code == 200
+    entry = etree.fromstring(feed.content).find("{http://www.w3.org/2005/Atom}entry")
+    assert entry.findtext("{http://www.w3.org/2005/Atom}title") == "Flood warning"
+
+
 def test_schema_rejects_a_broken_document():
     broken = (
         f'<alert xmlns="{NS}"><identifier>x</identifier><sender>s</sender>'
@@ -190,9 +216,11 @@ def test_home_card_shows_alerts_in_force(officer, client_dinan):
 
 def test_resident_subscribes_chooses_neighbourhoods_pauses_and_leaves(client_dinan, in_dinan):
     river = neighbourhood("River")
-    resident = make_user("res@example.org", phone="0612345678", phone_confirmed_at=timezone.now())
+    resident = make_user("res@example.org", phone="+33612345678", phone_confirmed_at=timezone.now())
     client_dinan.login_as(resident)
-    assert "Alerts go to +33612345678" in client_dinan.get("/alerts/subscription/").content.decode()
+    # Shown the way a resident of the council's region writes it.
+    page = client_dinan.get("/alerts/subscription/").content.decode()
+    assert "Alerts go to 06 12 34 56 78" in page
     response = client_dinan.post(
         "/alerts/subscription/", {"where": "neighbourhoods", "neighbourhoods": [river.pk]}
     )
@@ -214,7 +242,7 @@ def test_subscription_needs_a_confirmed_phone(client_dinan, in_dinan):
     resident = make_user("noconf@example.org", phone="0612345678")
     client_dinan.login_as(resident)
     response = client_dinan.post("/alerts/subscription/", {"where": "council"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Confirm your mobile phone number" in response.content.decode()
     assert not AlertSubscription.objects.filter(user=resident).exists()
 
@@ -225,9 +253,46 @@ def test_subscription_page_needs_sign_in(client_dinan):
 
 
 def test_subscription_page_says_when_the_number_replied_stop(client_dinan, in_dinan):
-    from alerts.models import OptOut
+    from alerts.models import OptOut, optout_hash
 
     resident = subscriber("stopped@example.org", whole_council=True)
-    OptOut.objects.create(phone=resident.phone, source="sms_reply", keyword="STOP")
+    OptOut.objects.create(
+        phone_hash=optout_hash(resident.phone), source="sms_reply", keyword="STOP"
+    )
     client_dinan.login_as(resident)
     assert "replied STOP" in client_dinan.get("/alerts/subscription/").content.decode()
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_council_may_reserve_alerts_to_verified_residents(client_dinan, in_dinan, required):
+    from community.models import CommunitySettings, Residence, Status
+
+    settings = CommunitySettings.load()
+    settings.require_neighbourhood_alerts = required
+    settings.save()
+    river = neighbourhood("River")
+    resident = make_user("res@example.org", phone="+33612345678", phone_confirmed_at=timezone.now())
+    client_dinan.login_as(resident)
+
+    page = client_dinan.get("/alerts/subscription/").content.decode()
+    assert ("whose address is verified" in page) is required
+    assert ('href="/verify/"' in page) is required
+    response = client_dinan.post(
+        "/alerts/subscription/", {"where": "neighbourhoods", "neighbourhoods": [river.pk]}
+    )
+    assert AlertSubscription.objects.filter(user=resident).exists() is not required
+    if required:
+        assert response.status_code == 403
+        assert "verify your address first" in response.content.decode()
+        with pytest.raises(PermissionDenied, match="verify your address"):
+            subscription_save(user=resident, whole_council=True)
+
+        # Once the address is verified, the same resident subscribes.
+        Residence.objects.update_or_create(user=resident, defaults={"status": Status.VERIFIED})
+        response = client_dinan.post(
+            "/alerts/subscription/", {"where": "neighbourhoods", "neighbourhoods": [river.pk]}
+        )
+        assert response.status_code == 302
+        assert AlertSubscription.objects.filter(user=resident).exists()
+    else:
+        assert response.status_code == 302

@@ -22,6 +22,12 @@ def staff(client_dinan, officer):
     return client_dinan.login_as(officer)
 
 
+def _csv(client, alert) -> str:
+    response = client.get(f"/staff/alerts/{alert.pk}/recipients.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return b"".join(response.streaming_content).decode()
+
+
 def test_compose_starts_from_a_hazard_template_in_french(staff):
     page = staff.get("/staff/alerts/new/?hazard=flood&language=fr").content.decode()
     assert "ALERTE INONDATION" in page and "Dinan - ALERTE INONDATION" in page
@@ -120,11 +126,11 @@ def test_send_then_progress_report_and_csv(
     assert progress["counts"]["accepted"] == 3 and progress["counts"]["failed"] == 1
     page = staff.get(f"/staff/alerts/{alert.pk}/").content.decode()
     assert "Delivery summary" in page and "21614" in page and bad in page
-    export = staff.get(f"/staff/alerts/{alert.pk}/recipients.csv")
-    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert {r["phone"] for r in rows} == {*good, bad}
-    assert {r["status"] for r in rows if r["phone"] == bad} == {"invalid"}
-    assert all(r["message_sid"].startswith("SM") for r in rows if r["phone"] in good)
+    rows = list(csv.DictReader(io.StringIO(_csv(staff, alert))))
+    # Phone numbers are text starting with "+": written with the formula guard (core.csv).
+    assert {r["phone"] for r in rows} == {f"'{phone}" for phone in (*good, bad)}
+    assert {r["status"] for r in rows if r["phone"] == f"'{bad}"} == {"invalid"}
+    assert all(r["message_sid"].startswith("SM") for r in rows if r["phone"][1:] in good)
 
 
 def test_csv_neutralises_formulas_in_names(
@@ -134,11 +140,7 @@ def test_csv_neutralises_formulas_in_names(
     alert = draft(officer)
     with django_capture_on_commit_callbacks(execute=True):
         staff.post(f"/staff/alerts/{alert.pk}/send/")
-    rows = list(
-        csv.reader(
-            io.StringIO(staff.get(f"/staff/alerts/{alert.pk}/recipients.csv").content.decode())
-        )
-    )
+    rows = list(csv.reader(io.StringIO(_csv(staff, alert))))
     assert rows[1][1].startswith("'=")
 
 
@@ -210,7 +212,7 @@ def test_settings_store_the_councils_auth_token_encrypted(client_dinan, in_dinan
             "send_rate": 30,
             "monthly_budget_segments": 5000,
             "require_approval": "on",
-            "default_country_code": "33",
+            "delivery_retention_days": 60,
             "twilio_account_sid": "AC" + "7" * 32,
             "twilio_messaging_service_sid": "MG" + "7" * 32,
             "twilio_auth_token": "s3cret-token",
@@ -219,8 +221,30 @@ def test_settings_store_the_councils_auth_token_encrypted(client_dinan, in_dinan
     assert response.status_code == 302
     config = AlertSettings.objects.get()
     assert config.send_rate == 30 and config.require_approval
+    assert config.delivery_retention_days == 60
     assert config.twilio_auth_token_encrypted and "s3cret" not in config.twilio_auth_token_encrypted
     from alerts.credentials import council_credentials
 
     assert council_credentials().auth_token == "s3cret-token"
     assert "s3cret-token" not in client.get("/staff/alerts/settings/").content.decode()
+
+
+def test_csv_writes_phones_as_guarded_text_numbers_as_numbers_and_guards_names(
+    staff, officer, twilio, django_capture_on_commit_callbacks
+):
+    subscriber("cmd@example.org", whole_council=True, phone="+33612345678", full_name="=cmd")
+    refused = subscriber("refused@example.org", whole_council=True).phone
+    twilio.configure(error_numbers={refused: 21614})
+    alert = draft(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(f"/staff/alerts/{alert.pk}/send/")
+    header, *rows = csv.reader(io.StringIO(_csv(staff, alert)))
+    by_phone = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    # A phone number is text: a leading "+" would make a spreadsheet compute it, so it is
+    # guarded like any text starting with = + - @ (core.csv).
+    assert set(by_phone) == {"'+33612345678", f"'{refused}"}
+    mine = by_phone["'+33612345678"]
+    assert mine["resident"] == "'=cmd"
+    assert mine["attempts"] == "1" and mine["error_code"] == ""
+    assert mine["accepted_at"][:4].isdigit() and mine["may_have_been_sent_twice"] == ""
+    assert by_phone[f"'{refused}"]["error_code"] == "21614"

@@ -1,4 +1,4 @@
-"""Segments, phone normalisation (Python and SQL in step), credentials encryption, CAP areas."""
+"""Segments, credentials encryption, CAP areas. (Phone numbers: core.phones, tests/core.)"""
 
 import json
 import shutil
@@ -6,11 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from alerts.cap import cap_polygons
 from alerts.credentials import secret_decrypt, secret_encrypt
-from alerts.phones import e164_cte, phone_e164
 from alerts.segments import non_gsm7_characters, sms_segments
 
 
@@ -43,46 +41,6 @@ def test_segments(text, encoding, segments):
 
 def test_characters_forcing_ucs2_are_named():
     assert non_gsm7_characters("Tempête, cœur, garçon, Ça") == ["ê", "œ", "ç"]
-
-
-NUMBERS = [
-    ("+33 6 12 34 56 78", "+33612345678"),
-    ("06 12 34 56 78", "+33612345678"),
-    ("06.12.34.56.78", "+33612345678"),
-    ("06-12-34-56-78", "+33612345678"),
-    ("0033612345678", "+33612345678"),
-    ("(+44) 7700 900123", "+447700900123"),
-    ("0692 12 34 56", "+33692123456"),
-    ("12", None),
-    ("0612", None),
-    ("+0612345678", None),
-    ("not a number", None),
-    ("", None),
-]
-
-
-@pytest.mark.parametrize(("raw", "expected"), NUMBERS)
-def test_phone_normalisation(raw, expected):
-    assert phone_e164(raw) == expected
-
-
-def test_sql_normalisation_agrees_with_python(db):
-    source = (
-        "SELECT n AS user_id, raw AS raw_phone FROM unnest(%(raws)s::text[]) "
-        "WITH ORDINALITY AS t(raw, n)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH {e164_cte(source)} SELECT phone FROM normalised ORDER BY user_id",
-            {"raws": [raw for raw, _ in NUMBERS], "country_code": "33"},
-        )
-        in_sql = [row[0] for row in cursor.fetchall()]
-    valid = [p if p and phone_e164(p) == p else None for p in in_sql]
-    assert valid == [phone_e164(raw) for raw, _ in NUMBERS]
-
-
-def test_other_country_code_for_national_numbers():
-    assert phone_e164("0692 12 34 56", "262") == "+262692123456"
 
 
 def test_secrets_round_trip_and_rotate(settings):
@@ -144,3 +102,20 @@ def test_compose_page_counter_agrees_with_the_server(tmp_path):
         [sms_segments(c).encoding, sms_segments(c).segments, non_gsm7_characters(c)] for c in cases
     ]
     assert json.loads(output) == expected
+
+
+def test_services_import_tasks_only_when_they_enqueue():
+    """Tasks import services; a service reaches the task module inside the function that
+    enqueues after commit, never at import time (STYLE.md, layering)."""
+    import ast
+
+    services = Path(__file__).resolve().parents[2] / "alerts" / "services"
+    for path in services.glob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or "", *(a.name for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n == "tasks" or n.endswith(".tasks") for n in names), path.name
