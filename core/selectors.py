@@ -83,4 +83,7 @@ def audit_actors() -> list[tuple[int, str]]:
         .distinct("actor_id")
         .values_list("actor_id", "actor_name")
     )
-    return sorted(rows, key=lambda row: row[1].lower())
+    return sorted(
+        ((actor_id, name) for actor_id, name in rows if actor_id is not None),
+        key=lambda row: row[1].lower(),
+    )

@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Keep ready clones of the council template (also refilled after each new council).
     "tenants-refill-spare-schemas": {"task": "tenants.tasks.refill_spare_schemas", "schedule": 600},
+    # Erase the phone numbers of SMS delivery records past each council's retention period.
+    "alerts-erase-expired-phone-numbers": {
+        "task": "alerts.tasks.erase_expired_phone_numbers_everywhere",
+        "schedule": 86400,
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------
