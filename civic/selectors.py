@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import geo, policy
 from .models import (
@@ -62,6 +63,30 @@ STATUS_OPEN, STATUS_CLOSED, STATUS_ALL = "open", "closed", "all"
 def _query_int(query: Mapping[str, Any], name: str) -> int | None:
     raw = str(query.get(name) or "")
     return int(raw) if raw.isdigit() else None
+
+
+def public_status_options() -> list[tuple[str, str]]:
+    """The public status filter's options: all, open, closed, then each status."""
+    return [
+        ("", _("All")),
+        (STATUS_OPEN, _("Open")),
+        (STATUS_CLOSED, _("Fixed or closed")),
+        *_status_choices(),
+    ]
+
+
+def triage_status_options() -> list[tuple[str, str]]:
+    """The staff queue's status filter: open (the default), all, closed, then each status."""
+    return [
+        (STATUS_OPEN, _("Open")),
+        (STATUS_ALL, _("All")),
+        (STATUS_CLOSED, _("Fixed or closed")),
+        *_status_choices(),
+    ]
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    return [(s.value, str(s.label)) for s in Status]
 
 
 def _status_filter(qs: QuerySet[IssueReport], status: str) -> QuerySet[IssueReport]:

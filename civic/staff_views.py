@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.permissions import role_required
 from accounts.roles import Role
 from core.csv import csv_response
-from core.views import safe_next
+from core.views import form_errors_from, safe_next
 
 from . import geojson, policy, selectors, services
 from .forms import (
@@ -48,7 +48,7 @@ def _filter_choices(user) -> dict:
     return {
         "categories": categories,
         "neighbourhoods": Neighbourhood.objects.all(),
-        "statuses": Status.choices,
+        "status_options": selectors.triage_status_options(),
         "assignees": selectors.assignable_staff(),
     }
 
@@ -362,7 +362,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         try:
             category = services.category_save(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Category created."))
             return redirect("civic_staff:category", pk=category.pk)
@@ -392,7 +392,7 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.question_save(actor=request.user, category=category, **data)
             except ValidationError as error:
-                question_form.add_error(None, error)
+                form_errors_from(question_form, error)
             else:
                 messages.success(request, _("Question added."))
                 return redirect("civic_staff:category", pk=pk)
@@ -454,7 +454,7 @@ def teams(request: HttpRequest) -> HttpResponse:
                 members=list(form.cleaned_data["members"]),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Team saved."))
             return redirect("civic_staff:teams")

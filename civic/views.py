@@ -69,7 +69,7 @@ def _filter_context(request: HttpRequest) -> tuple[selectors.PublicFilters, dict
         "filters": filters,
         "categories": selectors.categories_active(),
         "neighbourhoods": Neighbourhood.objects.all(),
-        "statuses": Status.choices,
+        "status_options": selectors.public_status_options(),
     }
 
 

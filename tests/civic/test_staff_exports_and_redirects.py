@@ -69,3 +69,21 @@ def test_bulk_change_goes_back_to_the_filtered_queue(dinan, resident, pothole, m
     assert response["Location"] == "/staff/civic/"
     report.refresh_from_db()
     assert report.status == "fixed"
+
+
+def test_page_api_and_csv_read_the_same_filters(dinan, resident, pothole, moderator):
+    from civic.selectors import TriageFilters
+
+    wanted = _report(resident, pothole, title="Broken kerb")
+    _report(resident, pothole, title="Crater")
+    query = {"status": "all", "q": "kerb", "overdue": "", "category": str(pothole.pk)}
+    assert TriageFilters.from_query(query) == TriageFilters(
+        status="all", category=pothole.pk, search="kerb"
+    )
+    client = CouncilClient(dinan).login_as(moderator)
+    page = client.get("/staff/civic/", query).content.decode()
+    assert "Broken kerb" in page and "Crater" not in page
+    assert '<option value="all" selected>' in page
+    api = client.get("/api/v1/civic/triage/", query).json()["results"]
+    assert [r["id"] for r in api] == [wanted.pk]
+    assert [r["id"] for r in _csv(client.get("/staff/civic/export.csv", query))] == [str(wanted.pk)]
