@@ -5,13 +5,11 @@ the staff view, limited to the reports the staff member may act on."""
 
 import json
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -20,15 +18,10 @@ from accounts.models import User
 from accounts.permissions import HasRole
 
 from . import policy, selectors, services
-from .models import Category, IssueReport, ReportEvent, ReportPhoto, Status
+from .models import Category, IssueReport, ReportEvent, ReportPhoto, Source
 
-
-def _drf_error(error: Exception) -> Exception:
-    if isinstance(error, DjangoPermissionDenied):
-        return PermissionDenied(str(error))
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"detail": error.messages})
+# A service's ValidationError or PermissionDenied becomes a 400 or 403 in core.api's exception
+# handler: the views below let them propagate.
 
 
 class ChoiceSerializer(serializers.Serializer):
@@ -186,7 +179,7 @@ class StaffReportSerializer(serializers.ModelSerializer):
 
 
 # Duplicates are made by merging (their own endpoint), never by a plain status change.
-SETTABLE_STATUSES = [s for s in Status.values if s != "duplicate"]
+SETTABLE_STATUSES = [s.value for s in services.SETTABLE_STATUSES]
 
 
 class StatusChangeSerializer(serializers.Serializer):
@@ -248,13 +241,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=FILTER_PARAMS)
     def list(self, request):
         get = request.query_params
-        filters = selectors.PublicFilters(
-            status=get.get("status", ""),
-            category=int(get["category"]) if get.get("category", "").isdigit() else None,
-            neighbourhood=int(get["neighbourhood"])
-            if get.get("neighbourhood", "").isdigit()
-            else None,
-        )
+        filters = selectors.PublicFilters.from_query(get)
         before = int(get["before"]) if get.get("before", "").isdigit() else None
         rows, next_before = selectors.reports_page(
             selectors.reports_public_filtered(filters), before=before, size=self.page_size
@@ -281,12 +268,9 @@ class ReportViewSet(viewsets.GenericViewSet):
             raise ValidationError({"category": ["Unknown category."]})
         photos = request.FILES.getlist("photos") or values.pop("photos", [])
         values.pop("photos", None)
-        try:
-            report = services.issue_report_create(
-                reporter=request.user, category=category, photos=photos, source="api", **values
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            raise _drf_error(error) from error
+        report = services.issue_report_create(
+            reporter=request.user, category=category, photos=photos, source=Source.API, **values
+        )
         return Response(PublicReportDetailSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
@@ -305,20 +289,14 @@ class ReportViewSet(viewsets.GenericViewSet):
         data = ReopenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = self._report(pk)
-        try:
-            services.report_reopen(report=report, user=request.user, **data.validated_data)
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            raise _drf_error(error) from error
+        services.report_reopen(report=report, user=request.user, **data.validated_data)
         return Response(PublicReportDetailSerializer(selectors.report_public_detail(pk)).data)
 
     @extend_schema(request=None, responses=PublicReportDetailSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-fixed")
     def confirm_fixed(self, request, pk=None):
         report = self._report(pk)
-        try:
-            services.report_confirm_fixed(report=report, user=request.user)
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            raise _drf_error(error) from error
+        services.report_confirm_fixed(report=report, user=request.user)
         return Response(PublicReportDetailSerializer(selectors.report_public_detail(pk)).data)
 
 
@@ -348,15 +326,7 @@ class TriageViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=TRIAGE_PARAMS)
     def list(self, request):
         get = request.query_params
-        filters = selectors.TriageFilters(
-            status=get.get("status", "open"),
-            category=int(get["category"]) if get.get("category", "").isdigit() else None,
-            neighbourhood=int(get["neighbourhood"])
-            if get.get("neighbourhood", "").isdigit()
-            else None,
-            overdue=get.get("overdue") in ("1", "true"),
-            assignee=get.get("assignee", ""),
-        )
+        filters = selectors.TriageFilters.from_query(get)
         page = int(get["page"]) if get.get("page", "").isdigit() and int(get["page"]) > 0 else 1
         qs = selectors.reports_triage(request.user, filters).prefetch_related("photos")
         rows = list(qs[(page - 1) * self.page_size : page * self.page_size + 1])
@@ -370,23 +340,13 @@ class TriageViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(StaffReportSerializer(self._report(pk)).data)
 
-    def _run(self, call):
-        try:
-            call()
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            raise _drf_error(error) from error
-
     @extend_schema(request=StatusChangeSerializer, responses=StaffReportSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         report = self._report(pk)
         data = StatusChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        self._run(
-            lambda: services.report_status_change(
-                report=report, actor=request.user, **data.validated_data
-            )
-        )
+        services.report_status_change(report=report, actor=request.user, **data.validated_data)
         return Response(StaffReportSerializer(self._report(pk)).data)
 
     @extend_schema(request=AssignSerializer, responses=StaffReportSerializer)
@@ -397,9 +357,7 @@ class TriageViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         assignee_id = data.validated_data["assignee"]
         assignee = get_object_or_404(User, pk=assignee_id, is_active=True) if assignee_id else None
-        self._run(
-            lambda: services.report_assign(report=report, actor=request.user, assignee=assignee)
-        )
+        services.report_assign(report=report, actor=request.user, assignee=assignee)
         return Response(StaffReportSerializer(self._report(pk)).data)
 
     @extend_schema(request=MergeSerializer, responses=StaffReportSerializer)
@@ -409,12 +367,10 @@ class TriageViewSet(viewsets.GenericViewSet):
         data = MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         original = self._report(data.validated_data["original"])
-        self._run(
-            lambda: services.report_mark_duplicate(
-                report=report,
-                original=original,
-                actor=request.user,
-                public_note=data.validated_data["public_note"],
-            )
+        services.report_mark_duplicate(
+            report=report,
+            original=original,
+            actor=request.user,
+            public_note=data.validated_data["public_note"],
         )
         return Response(StaffReportSerializer(self._report(pk)).data)

@@ -9,9 +9,12 @@ class CivicConfig(AppConfig):
     def ready(self) -> None:
         from accounts.portal import PortalSection, register
         from accounts.roles import Role
+        from core import privacy
 
         from .policy import TRIAGE_ROLES
+        from .services.privacy import civic_erase, civic_export
 
+        privacy.register("civic", exporter=civic_export, eraser=civic_erase)
         register(PortalSection(_("Street reports"), "civic_staff:triage", TRIAGE_ROLES, order=20))
         register(
             PortalSection(

@@ -7,7 +7,16 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Category, IssueReport, MapSettings, Question, ReportEvent, ReportFollower, Team
+from .models import (
+    Category,
+    IssueReport,
+    MapSettings,
+    Question,
+    ReportEvent,
+    ReportFollower,
+    Status,
+    Team,
+)
 
 # Map centres of the demo councils (town halls).
 CENTRES = {"dinan": (48.4553, -2.0502), "saint-malo": (48.6493, -2.0257)}
@@ -29,7 +38,7 @@ REPORTS = [
         "Un trou profond devant le n° 12.",
         40,
         -30,
-        "acknowledged",
+        Status.ACKNOWLEDGED,
     ),
     (
         "streetlight",
@@ -37,7 +46,7 @@ REPORTS = [
         "Le lampadaire près du banc ne s'allume plus depuis une semaine.",
         -80,
         60,
-        "submitted",
+        Status.SUBMITTED,
     ),
     (
         "flytipping",
@@ -45,7 +54,7 @@ REPORTS = [
         "Un matelas et des sacs près des conteneurs.",
         120,
         150,
-        "in_progress",
+        Status.IN_PROGRESS,
     ),
     (
         "pavement",
@@ -53,7 +62,7 @@ REPORTS = [
         "Une dalle bouge et fait trébucher les passants.",
         -20,
         -140,
-        "fixed",
+        Status.FIXED,
     ),
 ]
 
@@ -130,14 +139,14 @@ def load(council) -> None:
             report=report,
             kind=ReportEvent.Kind.CREATED,
             actor=reporter,
-            to_status="submitted",
+            to_status=Status.SUBMITTED,
             created_at=created,
         )
-        if status != "submitted":
+        if status != Status.SUBMITTED:
             ReportEvent.objects.create(
                 report=report,
                 kind=ReportEvent.Kind.STATUS,
-                from_status="submitted",
+                from_status=Status.SUBMITTED,
                 to_status=status,
                 public_note="Merci, nos équipes sont informées.",
                 created_at=created + timedelta(days=1),

@@ -30,6 +30,7 @@ def follower_update(event: ReportEvent, follower: ReportFollower) -> None:
             "council": council,
             "report": report,
             "event": event,
+            "Kind": ReportEvent.Kind,
             "report_url": base + report.get_absolute_url(),
             "unsubscribe_url": unsubscribe,
             "ask_if_fixed": is_reporter and event.to_status == Status.FIXED,
@@ -62,6 +63,7 @@ def moderation_notice(event: ReportEvent) -> None:
             "event": event,
             "report_url": council.base_url() + report.get_absolute_url(),
             "what": event.kind,
+            "Kind": ReportEvent.Kind,
         }
         subject = render_to_string("civic/email/moderation_subject.txt", context).strip()
         body = render_to_string("civic/email/moderation.txt", context)

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Question, Status
-from .services import CATEGORY_FIELDS
+from .models import Category, Question
+from .services import CATEGORY_FIELDS, QUESTION_FIELDS, SETTABLE_STATUSES
 
 
 class ReportForm(forms.Form):
@@ -74,7 +74,7 @@ def _question_field(question: Question) -> forms.Field:
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("New status"), choices=[(s.value, s.label) for s in Status if s != Status.DUPLICATE]
+        label=_("New status"), choices=[(s.value, s.label) for s in SETTABLE_STATUSES]
     )
     public_note = forms.CharField(
         label=_("Public note"),
@@ -125,7 +125,8 @@ class QuestionForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = ["code", "label_fr", "label_en", "help_fr", "help_en", "kind", "required", "order"]
+        # The options are typed as text (choices_text) and parsed into `choices`.
+        fields = [name for name in QUESTION_FIELDS if name != "choices"]
 
     def clean_choices_text(self) -> list[dict]:
         choices = []

@@ -20,8 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from core.ratelimit import RateLimited
+from core.text import xml_safe
+
 from . import selectors, services
-from .models import OPEN_STATUSES, Category, IssueReport, ReportEvent, ReportPhoto, Source
+from .models import OPEN_STATUSES, Category, IssueReport, ReportEvent, ReportPhoto
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_DAYS = 90
@@ -51,10 +54,12 @@ class Open311Error(Exception):
 
 
 def _xml_value(element: ET.Element, value) -> None:
+    """Every text of the XML goes through here: a character XML 1.0 forbids (a vertical tab
+    pasted into a description) would make the whole document unreadable for every client."""
     if isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_safe(value)
 
 
 def _xml_fill(element: ET.Element, data: dict) -> None:
@@ -361,34 +366,33 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             400,
             _("service_code “%(code)s” is not a service of this jurisdiction.") % {"code": code},
         )
-    latitude, longitude = _float(params, "lat"), _float(params, "long")
-    address = params.get("address_string", "").strip() or params.get("address_id", "").strip()
-    description = params.get("description", "").strip() or category.name
-    name = " ".join(
-        p for p in (params.get("first_name", "").strip(), params.get("last_name", "").strip()) if p
+    content = services.ReportContent(
+        category=category,
+        description=params.get("description", "").strip() or category.name,
+        latitude=_float(params, "lat"),
+        longitude=_float(params, "long"),
+        address=params.get("address_string", "").strip() or params.get("address_id", "").strip(),
+        answers=_attributes(params),
+        photos=request.FILES.getlist("media")[: services.MAX_PHOTOS + 1],
+    )
+    contact = services.Open311Contact(
+        first_name=params.get("first_name", ""),
+        last_name=params.get("last_name", ""),
+        email=params.get("email", ""),
+        phone=params.get("phone", ""),
     )
     try:
-        report = services.issue_report_create(
-            category=category,
-            title="",
-            description=description,
-            latitude=latitude,
-            longitude=longitude,
-            address=address,
-            answers=_attributes(params),
-            photos=request.FILES.getlist("media")[: services.MAX_PHOTOS + 1],
-            source=Source.OPEN311,
+        report = services.open311_request_create(
             api_key=key,
-            contact_name=name,
-            contact_email=params.get("email", "").strip(),
-            contact_phone=params.get("phone", "").strip(),
-            external_media_url=params.get("media_url", "").strip(),
+            content=content,
+            contact=contact,
+            media_url=params.get("media_url", ""),
         )
     except PermissionDenied as error:
         raise Open311Error(403, str(error)) from error
     except ValidationError as error:
         errors = [{"code": 400, "description": message} for message in _messages(error)]
-        if getattr(error, "code", None) == "rate_limited":
+        if isinstance(error, RateLimited):
             return render(
                 fmt, "errors", [{"code": 429, "description": errors[0]["description"]}], 429
             )

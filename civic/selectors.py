@@ -1,10 +1,13 @@
 """Reads of street reports, each applying who may see what."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Self
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import geo, policy
 from .models import (
@@ -53,21 +56,68 @@ def reports_public() -> QuerySet[IssueReport]:
     return IssueReport.objects.select_related("category", "reporter")
 
 
+# The status filter's values besides the statuses themselves.
+STATUS_OPEN, STATUS_CLOSED, STATUS_ALL = "open", "closed", "all"
+
+
+def _query_int(query: Mapping[str, Any], name: str) -> int | None:
+    raw = str(query.get(name) or "")
+    return int(raw) if raw.isdigit() else None
+
+
+def public_status_options() -> list[tuple[str, str]]:
+    """The public status filter's options: all, open, closed, then each status."""
+    return [
+        ("", _("All")),
+        (STATUS_OPEN, _("Open")),
+        (STATUS_CLOSED, _("Fixed or closed")),
+        *_status_choices(),
+    ]
+
+
+def triage_status_options() -> list[tuple[str, str]]:
+    """The staff queue's status filter: open (the default), all, closed, then each status."""
+    return [
+        (STATUS_OPEN, _("Open")),
+        (STATUS_ALL, _("All")),
+        (STATUS_CLOSED, _("Fixed or closed")),
+        *_status_choices(),
+    ]
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    return [(s.value, str(s.label)) for s in Status]
+
+
+def _status_filter(qs: QuerySet[IssueReport], status: str) -> QuerySet[IssueReport]:
+    if status == STATUS_OPEN:
+        return qs.filter(status__in=OPEN_STATUSES)
+    if status == STATUS_CLOSED:
+        return qs.filter(status__in=CLOSED_STATUSES)
+    if status in Status.values:
+        return qs.filter(status=status)
+    return qs
+
+
 @dataclass(frozen=True)
 class PublicFilters:
+    """The public list's and map's filters, parsed once from the query string."""
+
     status: str = ""  # "", "open", "closed" or a status value
     category: int | None = None
     neighbourhood: int | None = None
 
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> Self:
+        return cls(
+            status=str(query.get("status") or ""),
+            category=_query_int(query, "category"),
+            neighbourhood=_query_int(query, "neighbourhood"),
+        )
+
 
 def reports_public_filtered(filters: PublicFilters) -> QuerySet[IssueReport]:
-    qs = reports_public()
-    if filters.status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif filters.status == "closed":
-        qs = qs.filter(status__in=CLOSED_STATUSES)
-    elif filters.status in Status.values:
-        qs = qs.filter(status=filters.status)
+    qs = _status_filter(reports_public(), filters.status)
     if filters.category:
         qs = qs.filter(category_id=filters.category)
     if filters.neighbourhood:
@@ -158,22 +208,30 @@ def reports_for_staff(user) -> QuerySet[IssueReport]:
 
 @dataclass(frozen=True)
 class TriageFilters:
-    status: str = "open"  # "open", "all", "closed" or a status value
+    """The staff queue's filters (page, map, CSV export and API), parsed once from the query
+    string."""
+
+    status: str = STATUS_OPEN  # "open", "all", "closed" or a status value
     category: int | None = None
     neighbourhood: int | None = None
     overdue: bool = False
     assignee: str = ""  # "", "me", "none" or a user id
     search: str = ""
 
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> Self:
+        return cls(
+            status=str(query.get("status") or STATUS_OPEN),
+            category=_query_int(query, "category"),
+            neighbourhood=_query_int(query, "neighbourhood"),
+            overdue=query.get("overdue") in ("1", "true"),
+            assignee=str(query.get("assignee") or ""),
+            search=str(query.get("q") or "")[:100],
+        )
+
 
 def reports_triage(user, filters: TriageFilters) -> QuerySet[IssueReport]:
-    qs = reports_for_staff(user)
-    if filters.status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif filters.status == "closed":
-        qs = qs.filter(status__in=CLOSED_STATUSES)
-    elif filters.status in Status.values:
-        qs = qs.filter(status=filters.status)
+    qs = _status_filter(reports_for_staff(user), filters.status)
     if filters.category:
         qs = qs.filter(category_id=filters.category)
     if filters.neighbourhood:

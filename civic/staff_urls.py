@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("civic/categories/", v.categories, name="categories"),
     path("civic/categories/<int:pk>/", v.category, name="category"),
+    path("civic/categories/<int:pk>/delete/", v.category_delete, name="category_delete"),
     path("civic/questions/<int:pk>/delete/", v.question_delete, name="question_delete"),
     path("civic/teams/", v.teams, name="teams"),
     path("civic/keys/", v.api_keys, name="api_keys"),

@@ -1,22 +1,21 @@
 """The staff portal for street reports: triage queue, map, report handling, moderation, CSV,
 and the council's categories, teams, Open311 keys and map settings."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import role_required
 from accounts.roles import Role
+from core.csv import csv_response
+from core.views import form_errors_from, safe_next
 
-from . import policy, selectors, services
+from . import geojson, policy, selectors, services
 from .forms import (
     ApiKeyForm,
     CategoryForm,
@@ -37,15 +36,7 @@ PAGE_SIZE = 50
 
 
 def _filters(request: HttpRequest) -> selectors.TriageFilters:
-    get = request.GET
-    return selectors.TriageFilters(
-        status=get.get("status", "open"),
-        category=int(get["category"]) if get.get("category", "").isdigit() else None,
-        neighbourhood=int(get["neighbourhood"]) if get.get("neighbourhood", "").isdigit() else None,
-        overdue=get.get("overdue") == "1",
-        assignee=get.get("assignee", ""),
-        search=get.get("q", "")[:100],
-    )
+    return selectors.TriageFilters.from_query(request.GET)
 
 
 def _filter_choices(user) -> dict:
@@ -57,7 +48,7 @@ def _filter_choices(user) -> dict:
     return {
         "categories": categories,
         "neighbourhoods": Neighbourhood.objects.all(),
-        "statuses": Status.choices,
+        "status_options": selectors.triage_status_options(),
         "assignees": selectors.assignable_staff(),
     }
 
@@ -109,25 +100,10 @@ def queue_geojson(request: HttpRequest) -> JsonResponse:
         selectors.reports_triage(request.user, _filters(request)),
         _bbox(request.GET.get("bbox", "")),
     )
-    features = [
-        {
-            "type": "Feature",
-            "id": r.pk,
-            "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
-            "properties": {
-                "id": r.pk,
-                "title": r.title,
-                "category": r.category.name,
-                "status": r.status,
-                "status_label": r.get_status_display(),
-                "open": r.is_open,
-                "overdue": r.is_overdue,
-                "url": reverse("civic_staff:report", args=[r.pk]),
-            },
-        }
-        for r in qs[:1000]
-    ]
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    collection = geojson.feature_collection(
+        qs[:1000], url=lambda r: reverse("civic_staff:report", args=[r.pk]), public=False
+    )
+    return JsonResponse(collection)
 
 
 CSV_HEADER = [
@@ -149,53 +125,31 @@ CSV_HEADER = [
 ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_safe(value) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @triage_required
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     qs = selectors.reports_triage(request.user, _filters(request))
     base = request.build_absolute_uri("/").rstrip("/")
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_HEADER)
-        for r in qs.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    _csv_safe(v)
-                    for v in (
-                        r.pk,
-                        r.created_at.isoformat(timespec="seconds"),
-                        r.category.name,
-                        r.get_status_display(),
-                        "yes" if r.is_overdue else "",
-                        r.due_at.isoformat(timespec="seconds") if r.due_at else "",
-                        r.assignee.full_name if r.assignee else "",
-                        r.neighbourhood.name if r.neighbourhood else "",
-                        r.title,
-                        r.description,
-                        r.address,
-                        r.latitude,
-                        r.longitude,
-                        r.source,
-                        base + r.get_absolute_url(),
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="reports-{stamp}.csv"'
-    return response
+    rows = (
+        (
+            r.pk,
+            r.created_at,
+            r.category.name,
+            r.get_status_display(),
+            r.is_overdue,
+            r.due_at,
+            r.assignee.full_name if r.assignee else "",
+            r.neighbourhood.name if r.neighbourhood else "",
+            r.title,
+            r.description,
+            r.address,
+            r.latitude,
+            r.longitude,
+            r.source,
+            base + r.get_absolute_url(),
+        )
+        for r in qs.iterator(chunk_size=2000)
+    )
+    return csv_response("reports", CSV_HEADER, rows)
 
 
 @triage_required
@@ -203,9 +157,10 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     form = StatusForm(request.POST)
+    back = safe_next(request, reverse("civic_staff:triage"))
     if not ids or not form.is_valid():
         messages.error(request, _("Choose reports and a status."))
-        return redirect(request.POST.get("next") or "civic_staff:triage")
+        return redirect(back)
     reports = list(selectors.reports_for_staff(request.user).filter(pk__in=ids))
     changed, errors = services.reports_bulk_status_change(
         reports=reports,
@@ -218,12 +173,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("%(count)s reports updated.") % {"count": len(changed)})
     for pk, message in errors.items():
         messages.error(request, f"#{pk}: {message}")
-    return redirect(_safe_next(request) or "civic_staff:triage")
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/staff/civic/") else ""
+    return redirect(back)
 
 
 def _staff_report(request: HttpRequest, pk: int) -> IssueReport:
@@ -248,7 +198,10 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             "merge_form": MergeForm(),
             "hide_form": HideForm(),
             "assignees": selectors.assignable_staff(report),
-            "transitions": services.TRANSITIONS.get(report.status, ()),
+            "transitions": [
+                (status, Status(status).label)
+                for status in services.TRANSITIONS.get(report.status, ())
+            ],
             "may_moderate": policy.may_moderate(request.user),
             "all_categories": selectors.categories_active(),
             "nearby": selectors.reports_nearby(
@@ -409,7 +362,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         try:
             category = services.category_save(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Category created."))
             return redirect("civic_staff:category", pk=category.pk)
@@ -439,7 +392,7 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.question_save(actor=request.user, category=category, **data)
             except ValidationError as error:
-                question_form.add_error(None, error)
+                form_errors_from(question_form, error)
             else:
                 messages.success(request, _("Question added."))
                 return redirect("civic_staff:category", pk=pk)
@@ -453,6 +406,19 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
             "questions": category.questions.all(),
         },
     )
+
+
+@admin_required
+@require_POST
+def category_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    try:
+        services.category_delete(actor=request.user, category=category)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("civic_staff:category", pk=pk)
+    messages.success(request, _("Category deleted."))
+    return redirect("civic_staff:categories")
 
 
 @admin_required
@@ -488,7 +454,7 @@ def teams(request: HttpRequest) -> HttpResponse:
                 members=list(form.cleaned_data["members"]),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Team saved."))
             return redirect("civic_staff:teams")

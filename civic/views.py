@@ -11,13 +11,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import policy, selectors, services
+from . import geojson, policy, selectors, services
 from .forms import ReportForm
-from .models import IssueReport, MapSettings, Status
+from .models import IssueReport, MapSettings, ReportEvent, Status
 
 PAGE_SIZE = 20
 GEOJSON_DEFAULT_LIMIT = 500
 GEOJSON_MAX_LIMIT = 2000
+# What a map feature shows (geojson.report_feature), read without the rest of the row.
+GEOJSON_COLUMNS = (
+    "title",
+    "text_hidden",
+    "status",
+    "latitude",
+    "longitude",
+    "due_at",
+    "created_at",
+    "category__name_fr",
+    "category__name_en",
+    "category__code",
+)
 
 
 def _int(value: str | None) -> int | None:
@@ -51,16 +64,12 @@ def map_context() -> dict:
 def _filter_context(request: HttpRequest) -> tuple[selectors.PublicFilters, dict]:
     from community.models import Neighbourhood
 
-    filters = selectors.PublicFilters(
-        status=request.GET.get("status", ""),
-        category=_int(request.GET.get("category")),
-        neighbourhood=_int(request.GET.get("neighbourhood")),
-    )
+    filters = selectors.PublicFilters.from_query(request.GET)
     return filters, {
         "filters": filters,
         "categories": selectors.categories_active(),
         "neighbourhoods": Neighbourhood.objects.all(),
-        "statuses": Status.choices,
+        "status_options": selectors.public_status_options(),
     }
 
 
@@ -121,42 +130,14 @@ def reports_geojson(request: HttpRequest) -> JsonResponse:
     qs = selectors.reports_in_bbox(
         selectors.reports_public_filtered(filters), _bbox(request.GET.get("bbox", ""))
     )
-    rows = qs.order_by("-pk").values_list(
-        "pk",
-        "title",
-        "text_hidden",
-        "status",
-        "latitude",
-        "longitude",
-        "created_at",
-        "category__name_fr",
-        "category__name_en",
-        "category__code",
-    )[:limit]
-    lang_en = (request.LANGUAGE_CODE or "fr").startswith("en")
-    features = []
-    labels = dict(Status.choices)
-    for pk, title, hidden, status, lat, lon, created, name_fr, name_en, code in rows:
-        category = (name_en or name_fr) if lang_en else (name_fr or name_en)
-        features.append(
-            {
-                "type": "Feature",
-                "id": pk,
-                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                "properties": {
-                    "id": pk,
-                    "title": category if hidden else title,
-                    "category": category,
-                    "category_code": code,
-                    "status": status,
-                    "status_label": str(labels[status]),
-                    "open": status in ("submitted", "acknowledged", "in_progress"),
-                    "created_at": created.isoformat(timespec="seconds"),
-                    "url": reverse("civic:report_detail", args=[pk]),
-                },
-            }
-        )
-    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    rows = (
+        qs.order_by("-pk")
+        .select_related(None)
+        .select_related("category")
+        .only(*GEOJSON_COLUMNS)[:limit]
+    )
+    collection = geojson.feature_collection(rows, url=IssueReport.get_absolute_url, public=True)
+    response = JsonResponse(collection)
     response["Content-Type"] = "application/geo+json"
     return response
 
@@ -177,6 +158,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "following": selectors.report_followed_by(report, user),
             "is_reporter": user.is_authenticated and report.reporter_id == user.pk,
             "may_act": policy.may_act_on(user, report),
+            "Status": Status,
+            "Kind": ReportEvent.Kind,
             **map_context(),
         },
     )

@@ -391,3 +391,51 @@ def test_posts_are_rate_limited_per_key(client_dinan, pothole, api_key, settings
     assert client_dinan.post(f"{BASE}/requests.json", payload).status_code == 201
     response = client_dinan.post(f"{BASE}/requests.json", payload)
     assert response.status_code == 429 and js(response)[0]["code"] == 429
+
+
+def test_xml_survives_control_characters_in_a_description(client_dinan, resident, pothole):
+    from lxml import etree
+
+    report = services.issue_report_create(
+        reporter=resident,
+        category=pothole,
+        title="Hole\x0b in the road",
+        description="Pasted from a word processor:\x0bhere\x01 and\x1f there",
+        latitude=DINAN[0],
+        longitude=DINAN[1],
+        answers={"depth": 3},
+    )
+    for url in (f"{BASE}/requests.xml", f"{BASE}/requests/{report.pk}.xml"):
+        response = client_dinan.get(url)
+        assert response.status_code == 200
+        root = etree.fromstring(response.content)
+        (description,) = root.xpath("//request/description/text()")
+        assert description == "Pasted from a word processor:here and there"
+    # JSON carries the text as it was written (JSON can escape anything).
+    (item,) = js(client_dinan.get(f"{BASE}/requests/{report.pk}.json"))
+    assert "\x0b" in item["description"]
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@b", "someone@example.org\nBcc: x@y.z"])
+def test_post_with_an_invalid_email_is_refused_and_creates_nothing(
+    client_dinan, pothole, api_key, email
+):
+    response = client_dinan.post(
+        f"{BASE}/requests.json",
+        {
+            "api_key": api_key,
+            "service_code": "pothole",
+            "lat": "48.4551",
+            "long": "-2.0499",
+            "description": "Pothole",
+            "email": email,
+            "attribute[depth]": "12",
+        },
+    )
+    assert response.status_code == 400
+    (error,) = js(response)
+    assert error["code"] == 400 and error["description"].startswith("email:")
+    assert not IssueReport.objects.exists()
+    from civic.models import ReportFollower
+
+    assert not ReportFollower.objects.exists()
