@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from core import ratelimit
+from core.phones import phone_parse
 from tenants.models import current_council, tenant_connection
 
 from .models import User
@@ -102,6 +103,17 @@ def email_confirm(*, token: str) -> User:
     return user
 
 
+def phone_normalised(raw: str) -> str:
+    """The number in E.164, read in the council's phone region ("" when none is given): the
+    form `User.phone` is always stored in. ValidationError on the phone field otherwise."""
+    if not (raw or "").strip():
+        return ""
+    try:
+        return phone_parse(raw)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}, code="bad_phone") from error
+
+
 @transaction.atomic
 def profile_update(*, user: User, full_name: str, email: str, phone: str, language: str) -> User:
     email = email_normalise(email)
@@ -112,9 +124,10 @@ def profile_update(*, user: User, full_name: str, email: str, phone: str, langua
         user.email_confirmed = False
         _enqueue_confirmation(user)
     user.full_name = full_name.strip()
-    if phone.strip() != user.phone:
+    phone = phone_normalised(phone)
+    if phone != user.phone:
         user.phone_confirmed_at = None
-    user.phone = phone.strip()
+    user.phone = phone
     user.language = language
     user.save()
     return user

@@ -147,7 +147,8 @@ def test_profile_refuses_a_bad_phone_number(client_dinan, resident):
         "/accounts/profile/",
         {"full_name": "R", "email": resident.email, "phone": "call me", "language": ""},
     )
-    assert response.status_code == 200 and "Enter a phone number" in response.content.decode()
+    assert response.status_code == 400
+    assert "Enter a valid phone number, e.g. 06 12 34 56 78." in response.content.decode()
 
 
 def test_resident_deletes_their_account(client_dinan, resident, dinan):
