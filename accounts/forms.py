@@ -3,18 +3,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import council_region, phone_example
+
 from .models import User
 from .roles import ROLE_LABELS
-
-
-def form_errors_from(form: forms.Form, error: forms.ValidationError) -> None:
-    """Put a service's ValidationError on the form: field errors on their fields (when the form
-    has them), everything else at the top, so the page shows it next to what was typed."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class SignUpForm(forms.Form):
@@ -77,17 +69,24 @@ class LoginForm(forms.Form):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email"))
-    phone = forms.RegexField(
+    # Read (and refused) by the service, in the council's phone region.
+    phone = forms.CharField(
         label=_("Phone"),
         required=False,
-        regex=r"^\+?[0-9 .-]{6,20}$",
-        error_messages={"invalid": _("Enter a phone number, e.g. +33 6 12 34 56 78.")},
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     language = forms.ChoiceField(
         label=_("Language"),
         choices=[("", _("Council default")), *settings.LANGUAGES],
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].help_text = _("e.g. %(example)s") % {
+            "example": phone_example(council_region())
+        }
 
 
 class AccountDeleteForm(forms.Form):

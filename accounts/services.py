@@ -1,13 +1,16 @@
 """Account writes: sign-up, confirmation, staff management, deletion, login throttling."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -19,7 +22,11 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from core import ratelimit
-from tenants.models import current_council, tenant_connection
+from core.audit import audit_record
+from core.images import clean_image
+from core.phones import phone_parse
+from tenants.models import Council, current_council, tenant_connection
+from tenants.services import council_update
 
 from .models import User
 from .roles import STAFF_ROLES, Role
@@ -102,6 +109,17 @@ def email_confirm(*, token: str) -> User:
     return user
 
 
+def phone_normalised(raw: str) -> str:
+    """The number in E.164, read in the council's phone region ("" when none is given): the
+    form `User.phone` is always stored in. ValidationError on the phone field otherwise."""
+    if not (raw or "").strip():
+        return ""
+    try:
+        return phone_parse(raw)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}, code="bad_phone") from error
+
+
 @transaction.atomic
 def profile_update(*, user: User, full_name: str, email: str, phone: str, language: str) -> User:
     email = email_normalise(email)
@@ -112,9 +130,10 @@ def profile_update(*, user: User, full_name: str, email: str, phone: str, langua
         user.email_confirmed = False
         _enqueue_confirmation(user)
     user.full_name = full_name.strip()
-    if phone.strip() != user.phone:
+    phone = phone_normalised(phone)
+    if phone != user.phone:
         user.phone_confirmed_at = None
-    user.phone = phone.strip()
+    user.phone = phone
     user.language = language
     user.save()
     return user
@@ -134,6 +153,13 @@ def account_delete(*, user: User) -> None:
 # --- staff -----------------------------------------------------------------------------------
 
 
+def require_council_admin(actor: User) -> None:
+    """PermissionDenied unless `actor` is an active council admin: every staff-management
+    service checks it itself, whatever view or command calls it."""
+    if not (actor is not None and actor.is_authenticated and actor.has_role(Role.COUNCIL_ADMIN)):
+        raise PermissionDenied(_("Only council administrators can do this."))
+
+
 def _check_roles(roles: list[str]) -> list[str]:
     unknown = set(roles) - set(STAFF_ROLES)
     if unknown:
@@ -141,31 +167,82 @@ def _check_roles(roles: list[str]) -> list[str]:
     return roles
 
 
-@transaction.atomic
-def staff_member_create(
-    *, email: str, full_name: str, roles: list[str], password: str | None = None
-) -> User:
-    """A staff account, or roles added to an existing account with that email."""
+def _roles_of(user: User) -> list[str]:
+    return sorted(user.groups.filter(name__in=STAFF_ROLES).values_list("name", flat=True))
+
+
+def _staff_member_save(
+    *, email: str, full_name: str, roles: list[str], password: str | None
+) -> tuple[User, list[str], bool]:
+    """The account (created, or found by email) with `roles` added; returns it, its roles
+    before and whether it was created."""
     roles = _check_roles(roles)
     email = email_normalise(email)
     user = User.objects.filter(email=email).first()
+    created = user is None
     if user is None:
         user = User.objects.create_user(email, password, full_name=full_name, email_confirmed=True)
     elif password:
         user.set_password(password)
         user.save(update_fields=["password"])
+    before = [] if created else _roles_of(user)
     user.groups.add(*Group.objects.filter(name__in=roles))
+    user.__dict__.pop("roles", None)
+    return user, before, created
+
+
+@transaction.atomic
+def staff_member_create(
+    *,
+    email: str,
+    full_name: str,
+    roles: list[str],
+    password: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """A staff account, or roles added to an existing account with that email.
+
+    `actor` is the council admin doing it; None only for the platform itself (provisioning a
+    council's first admin, management commands), never on behalf of a request."""
+    if actor is not None:
+        require_council_admin(actor)
+    user, before, created = _staff_member_save(
+        email=email, full_name=full_name, roles=roles, password=password
+    )
+    audit_record(
+        actor=actor,
+        action="accounts.staff_member_create",
+        target=user,
+        before={"roles": before},
+        after={"roles": _roles_of(user)},
+        data={"created": created},
+    )
     return user
 
 
 @transaction.atomic
 def staff_member_invite(*, invited_by: User, email: str, full_name: str, roles: list[str]) -> User:
     """Create (or promote) an account and email a link to choose a password."""
+    require_council_admin(invited_by)
+    user, before, created = _staff_member_save(
+        email=email, full_name=full_name, roles=roles, password=None
+    )
+    audit_record(
+        actor=invited_by,
+        action="accounts.staff_member_invite",
+        target=user,
+        before={"roles": before},
+        after={"roles": _roles_of(user)},
+        data={"created": created},
+    )
+    _enqueue_invitation(user, invited_by)
+    return user
+
+
+def _enqueue_invitation(user: User, invited_by: User) -> None:
     from .tasks import send_staff_invitation
 
-    user = staff_member_create(email=email, full_name=full_name, roles=roles)
     transaction.on_commit(lambda: send_staff_invitation.delay(user.pk, invited_by.pk))
-    return user
 
 
 def password_setup_link(user: User) -> str:
@@ -195,22 +272,35 @@ def staff_invitation_send(*, user: User, invited_by: User | None) -> None:
 
 @transaction.atomic
 def staff_roles_set(*, acting: User, user: User, roles: list[str]) -> User:
+    require_council_admin(acting)
     roles = _check_roles(roles)
     if user == acting and Role.COUNCIL_ADMIN not in roles:
         raise ValidationError(_("You cannot remove your own council admin role."))
+    before = _roles_of(user)
     staff_groups = Group.objects.filter(name__in=STAFF_ROLES)
     user.groups.remove(*staff_groups.exclude(name__in=roles))
     user.groups.add(*staff_groups.filter(name__in=roles))
     user.__dict__.pop("roles", None)
+    audit_record(
+        actor=acting,
+        action="accounts.staff_roles_set",
+        target=user,
+        before={"roles": before},
+        after={"roles": _roles_of(user)},
+    )
     return user
 
 
 @transaction.atomic
 def user_set_active(*, acting: User, user: User, active: bool) -> User:
+    require_council_admin(acting)
     if user == acting and not active:
         raise ValidationError(_("You cannot deactivate your own account."))
+    if user.is_active == active:
+        return user
     user.is_active = active
     user.save(update_fields=["is_active"])
+    user.__dict__.pop("roles", None)
     if not active:
         # Its sessions stop authenticating at once (ModelBackend refuses inactive users on every
         # request), so no scan of the session table is needed; its API tokens are deleted so a
@@ -218,7 +308,76 @@ def user_set_active(*, acting: User, user: User, active: bool) -> User:
         from rest_framework.authtoken.models import Token
 
         Token.objects.filter(user=user).delete()
+    audit_record(
+        actor=acting,
+        action="accounts.user_activate" if active else "accounts.user_deactivate",
+        target=user,
+        before={"is_active": not active},
+        after={"is_active": active},
+    )
     return user
+
+
+# --- the council's own settings ----------------------------------------------------------------
+
+COUNCIL_SETTINGS_FIELDS = (
+    "name",
+    "primary_colour",
+    "default_language",
+    "languages",
+    "timezone",
+    "contact_email",
+    "phone_region",
+)
+# Changed, but not copied into the audit log (an address, even the council's, stays out of it).
+_UNLOGGED_VALUES = {"contact_email"}
+MAX_LOGO_BYTES = 1024 * 1024
+
+
+@transaction.atomic
+def council_settings_update(
+    *,
+    actor: User,
+    council: Council,
+    logo: UploadedFile | None = None,
+    remove_logo: bool = False,
+    **fields: Any,
+) -> Council:
+    """The council's branding and settings, from its staff portal. A new logo goes through the
+    image pipeline (type read from the content, size in pixels checked from the header, then
+    re-encoded without metadata); the re-encoded file is what is stored."""
+    require_council_admin(actor)
+    unknown = set(fields) - set(COUNCIL_SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
+    clean = None
+    if logo:
+        try:
+            clean = clean_image(logo, max_bytes=MAX_LOGO_BYTES, max_side=600)
+        except ValidationError as error:
+            raise ValidationError({"logo": error.messages}, code=error.code) from error
+    changed = {name: value for name, value in fields.items() if getattr(council, name) != value}
+    before = {name: getattr(council, name) for name in changed if name not in _UNLOGGED_VALUES}
+    council_update(council=council, **changed)
+    data: dict[str, Any] = {"changed": sorted(changed)}
+    if clean is not None:
+        council.logo.save(f"logo.{clean.extension}", ContentFile(clean.content), save=True)
+        data["logo"] = "replaced"
+    elif remove_logo and council.logo:
+        council.logo.delete(save=True)
+        data["logo"] = "removed"
+    if changed or "logo" in data:
+        audit_record(
+            actor=actor,
+            action="accounts.council_settings_update",
+            target=council,
+            before=before,
+            after={name: getattr(council, name) for name in before},
+            data=data,
+        )
+    return council
 
 
 # --- login throttling ------------------------------------------------------------------------

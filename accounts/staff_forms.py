@@ -1,18 +1,19 @@
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
 
-from tenants.models import COLOUR_VALIDATOR, TIMEZONE_CHOICES
-
-MAX_LOGO_BYTES = 1024 * 1024
+from tenants.models import COLOUR_VALIDATOR, PHONE_REGION_CHOICES, TIMEZONE_CHOICES
 
 
 class CouncilSettingsForm(forms.Form):
     name = forms.CharField(label=_("Council name"), max_length=120)
-    logo = forms.ImageField(
-        label=_("Logo"), required=False, help_text=_("PNG or JPEG, at most 1 MB.")
+    # A plain file field: the service's image pipeline reads the type from the content and
+    # checks the size in pixels before anything is decoded (an ImageField decodes first).
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG or JPEG, at most 1 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
     primary_colour = forms.CharField(
@@ -28,18 +29,12 @@ class CouncilSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     timezone = forms.ChoiceField(label=_("Timezone"), choices=TIMEZONE_CHOICES)
+    phone_region = forms.ChoiceField(
+        label=_("Phone region"),
+        choices=PHONE_REGION_CHOICES,
+        help_text=_("Phone numbers written without a country code are read as from this region."),
+    )
     contact_email = forms.EmailField(label=_("Contact email"), required=False)
-
-    def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        if not logo:
-            return logo
-        if logo.size > MAX_LOGO_BYTES:
-            raise ValidationError(_("The logo is larger than 1 MB."))
-        # ImageField already opened it with Pillow; the format is read from the content.
-        if getattr(logo, "image", None) is None or logo.image.format not in {"PNG", "JPEG"}:
-            raise ValidationError(_("The logo must be a PNG or JPEG image."))
-        return logo
 
     def clean(self):
         data = super().clean()
@@ -47,18 +42,3 @@ class CouncilSettingsForm(forms.Form):
         if default and offered is not None and default not in offered:
             data["languages"] = [default, *offered]
         return data
-
-
-def reencode_logo(upload) -> tuple[str, bytes]:
-    """Re-encode an uploaded logo (drops metadata and anything appended to the image)."""
-    import io
-
-    upload.seek(0)
-    with Image.open(upload) as image:
-        image.thumbnail((600, 600))
-        out = io.BytesIO()
-        fmt = "PNG" if image.format == "PNG" else "JPEG"
-        if fmt == "JPEG" and image.mode not in {"RGB", "L"}:
-            image = image.convert("RGB")
-        image.save(out, fmt)
-    return ("logo.png" if fmt == "PNG" else "logo.jpg"), out.getvalue()

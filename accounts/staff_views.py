@@ -2,21 +2,20 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenants.services import council_update
+from core.views import form_errors_from
 
 from . import selectors, services
 from .forms import StaffInviteForm, StaffRolesForm
 from .models import User
 from .permissions import role_required, staff_required
 from .roles import ROLE_LABELS, Role
-from .staff_forms import CouncilSettingsForm, reencode_logo
+from .staff_forms import CouncilSettingsForm
 
 
 @staff_required
@@ -31,7 +30,7 @@ def members(request: HttpRequest) -> HttpResponse:
         try:
             user = services.staff_member_invite(invited_by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("%(email)s has been invited.") % {"email": user.email})
             return redirect("staff:members")
@@ -52,7 +51,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 acting=request.user, user=member, roles=form.cleaned_data["roles"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Roles saved."))
             return redirect("staff:members")
@@ -84,22 +83,21 @@ def council_settings(request: HttpRequest) -> HttpResponse:
         "default_language": council.default_language,
         "languages": council.offered_languages,
         "timezone": council.timezone,
+        "phone_region": council.phone_region,
         "contact_email": council.contact_email,
     }
     form = CouncilSettingsForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        logo, remove = data.pop("logo"), data.pop("remove_logo")
-        try:
-            if logo:
-                name, content = reencode_logo(logo)
-                council.logo.save(name, ContentFile(content), save=False)
-            elif remove and council.logo:
-                council.logo.delete(save=False)
-            council_update(council=council, **data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The council's settings are saved."))
-            return redirect("staff:council_settings")
-    return render(request, "staff/council_settings.html", {"form": form})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.council_settings_update(
+                    actor=request.user, council=council, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, _("The council's settings are saved."))
+                return redirect("staff:council_settings")
+    return render(request, "staff/council_settings.html", {"form": form}, status=status)

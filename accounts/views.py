@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import client_ip
+from core.phones import phone_display
+from core.views import error_status, form_errors_from
 
 from . import services
-from .forms import AccountDeleteForm, LoginForm, ProfileForm, SignUpForm, form_errors_from
+from .forms import AccountDeleteForm, LoginForm, ProfileForm, SignUpForm
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
@@ -101,15 +103,17 @@ def profile(request: HttpRequest) -> HttpResponse:
     initial = {
         "full_name": user.full_name,
         "email": user.email,
-        "phone": user.phone,
+        "phone": phone_display(user.phone) if user.phone else "",
         "language": user.language,
     }
     form = ProfileForm(request.POST or None, initial=initial)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.profile_update(user=user, **form.cleaned_data)
         except ValidationError as error:
             form_errors_from(form, error)
+            status = error_status(error)
         else:
             messages.success(request, _("Your profile is saved."))
             response = redirect("accounts:profile")
@@ -118,7 +122,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax"
                 )
             return response
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
 
 
 @login_required

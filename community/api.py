@@ -1,11 +1,14 @@
 """REST API: the resident's own verification status; staff endpoints for the queue and
-decisions; neighbourhoods and the map-point suggestion."""
+decisions; neighbourhoods and the map-point suggestion.
 
-from django.core.exceptions import ValidationError
+Views call services and let their refusals propagate: the core exception handler answers a
+ValidationError with 400 {"detail": [...]} (or {field: [...]}), PermissionDenied with 403."""
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -64,13 +67,6 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-def _error(error: ValidationError) -> Response:
-    return Response(
-        {"detail": " ".join(error.messages), "code": getattr(error, "code", None)},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
 class VerificationStatusView(APIView):
     """The signed-in resident's verification status and open requests."""
 
@@ -115,11 +111,8 @@ class NeighbourhoodSuggestView(APIView):
     def get(self, request):
         try:
             lat, lon = float(request.query_params["lat"]), float(request.query_params["lon"])
-        except (KeyError, ValueError):
-            return Response(
-                {"detail": _("lat and lon are required numbers.")},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        except (KeyError, ValueError) as error:
+            raise ValidationError({"detail": [_("lat and lon are required numbers.")]}) from error
         found = services.neighbourhood_for_point(lon=lon, lat=lat)
         return Response({"neighbourhood": NeighbourhoodSerializer(found).data if found else None})
 
@@ -141,7 +134,7 @@ class StaffQueueView(APIView):
     def get(self, request):
         method = request.query_params.get("method", "")
         if method and method not in Method.values:
-            return Response({"detail": _("Unknown method.")}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"method": [_("Unknown method.")]})
         neighbourhood = request.query_params.get("neighbourhood")
         queue = selectors.verification_queue(
             method=method,
@@ -158,10 +151,7 @@ class StaffApproveView(APIView):
     @extend_schema(request=None, responses=DecisionSerializer)
     def post(self, request, pk: int):
         verification = get_object_or_404(VerificationRequest, pk=pk)
-        try:
-            services.verification_request_approve(acting=request.user, request=verification)
-        except ValidationError as error:
-            return _error(error)
+        services.verification_request_approve(acting=request.user, request=verification)
         return Response({"status": "approved"})
 
 
@@ -175,12 +165,9 @@ class StaffRejectView(APIView):
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         verification = get_object_or_404(VerificationRequest, pk=pk)
-        try:
-            services.verification_request_reject(
-                acting=request.user, request=verification, reason=data.validated_data["reason"]
-            )
-        except ValidationError as error:
-            return _error(error)
+        services.verification_request_reject(
+            acting=request.user, request=verification, reason=data.validated_data["reason"]
+        )
         return Response({"status": "rejected"})
 
 
@@ -194,10 +181,7 @@ class StaffRevokeView(APIView):
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         person = get_object_or_404(User, pk=user_id)
-        try:
-            services.verification_revoke(
-                acting=request.user, resident=person, reason=data.validated_data["reason"]
-            )
-        except ValidationError as error:
-            return _error(error)
+        services.verification_revoke(
+            acting=request.user, resident=person, reason=data.validated_data["reason"]
+        )
         return Response({"status": "revoked"})

@@ -275,7 +275,10 @@ class VerificationRequest(models.Model):
         indexes = [models.Index(fields=["status", "method"])]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} — {self.resident} ({self.get_status_display()})"
+        # Also the label of audit rows, which outlive the account: a name, never the email
+        # (a user's own __str__ falls back to it).
+        who = self.resident.full_name or f"#{self.resident_id}"
+        return f"{self.get_method_display()} — {who} ({self.get_status_display()})"
 
     @property
     def is_open(self) -> bool:

@@ -22,8 +22,8 @@ from .models import (
     Vouch,
 )
 
-# Staff who review verifications and see proof documents.
-VERIFIER_ROLES = (Role.COUNCIL_ADMIN, Role.AGENT)
+# Staff who review verifications, print postcards and see proof documents.
+VERIFIER_ROLES: tuple[Role, ...] = (Role.COUNCIL_ADMIN, Role.AGENT)
 
 
 # --- for other apps ----------------------------------------------------------------------------

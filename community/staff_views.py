@@ -2,7 +2,7 @@
 neighbourhoods and the council's verification settings."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import role_required
 from accounts.roles import Role
+from core.views import form_errors_from
 
 from . import selectors, services
 from .forms import (
@@ -31,8 +32,10 @@ verifier_required = role_required(*selectors.VERIFIER_ROLES)
 admin_required = role_required(Role.COUNCIL_ADMIN)
 
 
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
+def _flash(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
+    """A refused decision, shown on the page the staff member comes back to."""
+    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    messages.error(request, text)
 
 
 @verifier_required
@@ -105,7 +108,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
     verification = get_object_or_404(VerificationRequest, pk=pk)
     try:
         services.verification_request_approve(acting=request.user, request=verification)
-    except ValidationError as error:
+    except (ValidationError, PermissionDenied) as error:
         _flash(request, error)
         return redirect("community_staff:request", pk=pk)
     messages.success(
@@ -128,7 +131,7 @@ def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
         services.verification_request_reject(
             acting=request.user, request=verification, reason=form.cleaned_data["reason"]
         )
-    except ValidationError as error:
+    except (ValidationError, PermissionDenied) as error:
         _flash(request, error)
         return redirect("community_staff:request", pk=pk)
     messages.success(request, _("The request is rejected."))
@@ -180,7 +183,7 @@ def resident_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
             services.verification_revoke(
                 acting=request.user, resident=person, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as error:
+        except (ValidationError, PermissionDenied) as error:
             _flash(request, error)
         else:
             messages.success(request, _("The verification is revoked."))
@@ -197,7 +200,7 @@ def resident_verify_in_person(request: HttpRequest, user_id: int) -> HttpRespons
         services.resident_verify_in_person(
             acting=request.user, resident=person, note=form.cleaned_data.get("note", "")
         )
-    except ValidationError as error:
+    except (ValidationError, PermissionDenied) as error:
         _flash(request, error)
     else:
         messages.success(request, _("%(name)s is verified.") % {"name": person.full_name})
@@ -301,7 +304,7 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
         try:
             services.neighbourhood_create(acting=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Neighbourhood added."))
             return redirect("community_staff:neighbourhoods")
@@ -338,7 +341,7 @@ def neighbourhood_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 acting=request.user, neighbourhood=neighbourhood, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Neighbourhood saved."))
             return redirect("community_staff:neighbourhoods")

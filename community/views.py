@@ -11,15 +11,14 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import form_errors_from
 from core import ratelimit
 from core.http import client_ip
+from core.phones import phone_display
 from core.privacy import personal_data_export
-from core.ratelimit import RateLimited
+from core.views import error_status, form_errors_from, safe_next
 from tenants.models import current_council
 
 from . import selectors, services
@@ -113,12 +112,7 @@ def address(request: HttpRequest) -> HttpResponse:
                     % {"name": saved.neighbourhood.name},
                 )
             messages.success(request, _("Your address is saved."))
-            next_url = request.GET.get("next", "")
-            if next_url and url_has_allowed_host_and_scheme(
-                next_url, {request.get_host()}, request.is_secure()
-            ):
-                return redirect(next_url)
-            return redirect("community:verify")
+            return redirect(safe_next(request, reverse("community:verify")))
     neighbourhoods = [
         {"id": n.pk, "name": n.name, "area": n.area} for n in selectors.neighbourhoods() if n.area
     ]
@@ -181,6 +175,7 @@ def proof(request: HttpRequest) -> HttpResponse:
                 services.proof_submit(user=request.user, upload=form.cleaned_data["document"])
             except ValidationError as error:
                 form_errors_from(form, error)
+                status = error_status(error)
             else:
                 messages.success(
                     request,
@@ -190,7 +185,8 @@ def proof(request: HttpRequest) -> HttpResponse:
                     ),
                 )
                 return redirect("community:verify")
-        status = 400
+        else:
+            status = 400
     return render(request, "community/proof.html", {"form": form}, status=status)
 
 
@@ -201,12 +197,9 @@ def postcard_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.postcard_code_check(user=request.user, code=form.cleaned_data["code"])
-        except RateLimited as error:
-            form_errors_from(form, error)
-            status = 429
         except ValidationError as error:
             form_errors_from(form, error)
-            status = 400
+            status = error_status(error)
         else:
             messages.success(request, _("Thank you: your address is verified."))
             return redirect("community:verify")
@@ -321,7 +314,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def phone(request: HttpRequest) -> HttpResponse:
     send_form = PhoneForm(
-        request.POST if "send" in request.POST else None, initial={"phone": request.user.phone}
+        request.POST if "send" in request.POST else None,
+        initial={"phone": phone_display(request.user.phone) if request.user.phone else ""},
     )
     code_form = SmsCodeForm(request.POST if "check" in request.POST else None)
     status = 200
@@ -331,30 +325,27 @@ def phone(request: HttpRequest) -> HttpResponse:
                 number = services.phone_confirmation_send(
                     user=request.user, phone=send_form.cleaned_data["phone"], ip=client_ip(request)
                 )
-                request.session["phone_pending"] = number
-                messages.success(request, _("We sent a code to %(phone)s.") % {"phone": number})
+                messages.success(
+                    request, _("We sent a code to %(phone)s.") % {"phone": phone_display(number)}
+                )
                 return redirect("community:phone")
             if "check" in request.POST and code_form.is_valid():
                 services.phone_confirmation_check(
                     user=request.user, ip=client_ip(request), code=code_form.cleaned_data["code"]
                 )
-                request.session.pop("phone_pending", None)
                 messages.success(request, _("Your phone number is confirmed."))
                 return redirect("community:phone")
             status = 400
-        except RateLimited as error:
-            form_errors_from(send_form if "send" in request.POST else code_form, error)
-            status = 429
         except ValidationError as error:
             form_errors_from(send_form if "send" in request.POST else code_form, error)
-            status = 400
+            status = error_status(error)
     return render(
         request,
         "community/phone.html",
         {
             "send_form": send_form,
             "code_form": code_form,
-            "pending": request.session.get("phone_pending"),
+            "pending": services.phone_confirmation_pending(request.user),
         },
         status=status,
     )

@@ -46,8 +46,16 @@ class CouncilAdmin(admin.ModelAdmin):
     """Operators edit and suspend councils here; new councils are created with the
     create_council command (it also creates the first admin account)."""
 
-    list_display = ["name", "slug", "primary_domain", "is_active", "default_language", "created_at"]
-    list_filter = ["is_active", "default_language"]
+    list_display = [
+        "name",
+        "slug",
+        "primary_domain",
+        "is_active",
+        "default_language",
+        "phone_region",
+        "created_at",
+    ]
+    list_filter = ["is_active", "default_language", "phone_region"]
     search_fields = ["name", "slug", "domains__domain"]
     readonly_fields = ["slug", "schema_name", "created_at", "updated_at"]
     fields = [
@@ -60,6 +68,7 @@ class CouncilAdmin(admin.ModelAdmin):
         "default_language",
         "languages",
         "timezone",
+        "phone_region",
         "contact_email",
         "created_at",
         "updated_at",

@@ -20,7 +20,11 @@ from .decisions import (
     verification_revoke,
     verifications_expire_due,
 )
-from .phone import phone_confirmation_check, phone_confirmation_send, phone_normalise
+from .phone import (
+    phone_confirmation_check,
+    phone_confirmation_pending,
+    phone_confirmation_send,
+)
 from .postcard import (
     postcard_batch_create,
     postcard_batch_issue_codes,
@@ -56,8 +60,8 @@ __all__ = [
     "neighbourhood_update",
     "normalise_address",
     "phone_confirmation_check",
+    "phone_confirmation_pending",
     "phone_confirmation_send",
-    "phone_normalise",
     "postcard_batch_create",
     "postcard_batch_issue_codes",
     "postcard_batch_mark_posted",

@@ -2,12 +2,15 @@
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.roles import Role
 
 from ..codes import keyed_hash
 from ..models import (
@@ -21,6 +24,7 @@ from ..models import (
     VerificationEvent,
     VerificationRequest,
 )
+from ..selectors import VERIFIER_ROLES
 
 # Common spellings of French street types, so "12 av. Foch" and "12 Avenue Foch" are one home.
 _STREET_WORDS = {
@@ -60,6 +64,27 @@ def household_key(*, address_line1: str, address_line2: str, postcode: str) -> s
     """Equal for two declarations of the same home (case, accents, punctuation and street-type
     abbreviations do not matter); a keyed hash, so it does not reveal the address."""
     return keyed_hash("household", normalise_address(address_line1, address_line2, postcode))
+
+
+def require_role(actor: User | None, roles: Iterable[Role]) -> None:
+    """PermissionDenied unless `actor` is signed in, active and holds one of `roles`: each staff
+    service checks it itself, whichever view, API view or command calls it."""
+    if actor is None or not actor.is_authenticated or not actor.has_role(*roles):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def require_verifier(actor: User | None) -> None:
+    require_role(actor, VERIFIER_ROLES)
+
+
+def require_council_admin(actor: User | None) -> None:
+    require_role(actor, (Role.COUNCIL_ADMIN,))
+
+
+def require_not_self(actor: User, resident_id: int | None) -> None:
+    """Nobody decides on their own verification, whatever their role."""
+    if resident_id is not None and actor.pk == resident_id:
+        raise PermissionDenied(_("You cannot decide on your own verification."))
 
 
 def event_record(
@@ -114,7 +139,7 @@ def discard_document(request: VerificationRequest) -> None:
         request.document_deleted_at = timezone.now()
 
 
-def open_requests(residence: Residence):
+def open_requests(residence: Residence) -> QuerySet[VerificationRequest]:
     return VerificationRequest.objects.filter(
         resident_id=residence.user_id, status__in=OPEN_REQUEST_STATUSES
     )

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.audit import audit_record
 
 from ..models import (
     EventKind,
@@ -19,6 +20,8 @@ from ._common import (
     close_request,
     event_record,
     open_requests,
+    require_not_self,
+    require_verifier,
     residence_after_close,
     residence_of,
     residence_verify,
@@ -48,13 +51,23 @@ def _reason(reason: str) -> str:
 @transaction.atomic
 def verification_request_approve(*, acting: User, request: VerificationRequest) -> Residence:
     """Staff accept a proof of address (the document is deleted)."""
+    require_verifier(acting)
     request = _locked(request)
+    require_not_self(acting, request.resident_id)
     if request.method != Method.PROOF or request.status != RequestStatus.PENDING:
         raise ValidationError(
             _("Only a pending proof of address can be approved here."), code="not_pending"
         )
     residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
     residence_verify(residence, request=request, method=Method.PROOF, by=acting)
+    audit_record(
+        actor=acting,
+        action="community.verification_request_approve",
+        target=request,
+        before={"status": RequestStatus.PENDING},
+        after={"status": request.status},
+        data={"method": request.method, "resident": request.resident_id},
+    )
     return residence
 
 
@@ -63,10 +76,13 @@ def verification_request_reject(
     *, acting: User, request: VerificationRequest, reason: str
 ) -> VerificationRequest:
     """Staff refuse an open request of any method, with a reason the resident sees."""
+    require_verifier(acting)
     reason = _reason(reason)
     request = _locked(request)
+    require_not_self(acting, request.resident_id)
     if not request.is_open:
         raise ValidationError(_("This request is already decided."), code="not_pending")
+    before = request.status
     close_request(request, status=RequestStatus.REJECTED, by=acting, reason=reason)
     residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
     residence_after_close(residence, status=Status.REJECTED, reason=reason, by=acting)
@@ -76,6 +92,15 @@ def verification_request_reject(
         actor=acting,
         request=request,
         reason=reason,
+    )
+    # The reason stays in the resident's timeline: free text may name people, the log may not.
+    audit_record(
+        actor=acting,
+        action="community.verification_request_reject",
+        target=request,
+        before={"status": before},
+        after={"status": request.status},
+        data={"method": request.method, "resident": request.resident_id},
     )
     return request
 
@@ -96,20 +121,34 @@ def verification_request_cancel(*, user: User, request: VerificationRequest) -> 
 @transaction.atomic
 def resident_verify_in_person(*, acting: User, resident: User, note: str = "") -> Residence:
     """Staff saw a proof at the counter: the resident is verified without an upload."""
+    require_verifier(acting)
+    require_not_self(acting, resident.pk)
     residence = residence_of(resident)
     if residence.status == Status.VERIFIED:
         raise ValidationError(_("This address is already verified."), code="already_verified")
+    before = residence.status
     residence_verify(residence, request=None, method=Method.IN_PERSON, by=acting, note=note.strip())
+    audit_record(
+        actor=acting,
+        action="community.resident_verify_in_person",
+        target=resident,
+        before={"status": before},
+        after={"status": residence.status},
+        data={"method": Method.IN_PERSON},
+    )
     return residence
 
 
 @transaction.atomic
 def verification_revoke(*, acting: User, resident: User, reason: str) -> Residence:
     """Staff withdraw a verification (or end a verification in progress), with a reason."""
+    require_verifier(acting)
+    require_not_self(acting, resident.pk)
     reason = _reason(reason)
     residence = residence_of(resident)
     if residence.status not in (Status.VERIFIED, Status.PENDING):
         raise ValidationError(_("This resident is not verified."), code="not_verified")
+    before = residence.status
     for request in open_requests(residence).select_for_update():
         close_request(request, status=RequestStatus.CANCELLED, by=acting, reason=reason)
     residence.status = Status.REVOKED
@@ -124,6 +163,14 @@ def verification_revoke(*, acting: User, resident: User, reason: str) -> Residen
         actor=acting,
         reason=reason,
         method=residence.method,
+    )
+    audit_record(
+        actor=acting,
+        action="community.verification_revoke",
+        target=resident,
+        before={"status": before},
+        after={"status": residence.status},
+        data={"method": residence.method},
     )
     return residence
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import ratelimit
+from core.phones import phone_parse
 from core.sms import SmsError, send_sms
 
 from .. import codes
@@ -33,23 +34,10 @@ MAX_WRONG_PER_CODE = 5
 CHECKS_PER_DAY = 15
 
 
-def phone_normalise(raw: str) -> str:
-    """E.164: "06 12 34 56 78" (a French number) → "+33612345678"."""
-    digits = re.sub(r"[\s.\-()]", "", raw or "")
-    if re.fullmatch(r"0[1-9]\d{8}", digits):
-        digits = "+33" + digits[1:]
-    elif digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
-        raise ValidationError(
-            _("Enter a phone number, e.g. 06 12 34 56 78 or +33 6 12 34 56 78."), code="bad_phone"
-        )
-    return digits
-
-
 def _send_keys(*, user: User, phone: str, ip: str) -> dict[str, str]:
+    # The number is hashed: Redis keys outlive an account deletion by up to a window.
     return {
-        "number": f"sms-send:number:{phone}",
+        "number": f"sms-send:number:{codes.keyed_hash('sms-number', phone)}",
         "account": f"sms-send:account:{user.pk}",
         "ip": f"sms-send:ip:{ip}",
     }
@@ -59,10 +47,23 @@ def _pending_key(user: User) -> str:
     return f"phone-code:{user.pk}"
 
 
+def phone_confirmation_pending(user: User) -> str | None:
+    """The number (E.164) the resident's last code was sent to, while that code is valid. Kept
+    with the code in the cache, never in the session: nothing outlives the code."""
+    pending = cache.get(_pending_key(user))
+    return pending["phone"] if pending else None
+
+
+def phone_confirmation_forget(user: User) -> None:
+    """Drop a code waiting for the resident (and the number it was sent to)."""
+    cache.delete(_pending_key(user))
+
+
 def phone_confirmation_send(*, user: User, phone: str, ip: str) -> str:
-    """Text a 6-digit code to `phone`; returns the normalised number. Raises RateLimited when a
-    limit is reached, ValidationError for a bad number or a refused message."""
-    phone = phone_normalise(phone)
+    """Text a 6-digit code to `phone` (read in the council's phone region); returns the number in
+    E.164. Raises RateLimited when a limit is reached, ValidationError for a bad number or a
+    refused message."""
+    phone = phone_parse(phone)
     keys = _send_keys(user=user, phone=phone, ip=ip)
     for name, key in keys.items():
         limit, _window = SEND_LIMITS[name]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import ratelimit
+from core.audit import audit_record
 
 from .. import codes
 from ..models import (
@@ -29,6 +30,7 @@ from ._common import (
     close_request,
     event_record,
     open_request,
+    require_verifier,
     residence_after_close,
     residence_verify,
     settings_row,
@@ -54,6 +56,7 @@ def postcard_request(*, user: User) -> VerificationRequest:
 def postcard_batch_create(*, acting: User) -> PostcardBatch:
     """A batch of the oldest requested postcards not yet in one, at most BATCH_MAX (rendering
     takes ~0.1 s per card, in the staff member's request: bench/bench_verification.py)."""
+    require_verifier(acting)
     waiting = VerificationRequest.objects.select_for_update().filter(
         method=Method.POSTCARD, status=RequestStatus.REQUESTED, batch__isnull=True
     )
@@ -62,6 +65,12 @@ def postcard_batch_create(*, acting: User) -> PostcardBatch:
     batch = PostcardBatch.objects.create(created_by=acting)
     ids = list(waiting.order_by("created_at", "pk").values_list("pk", flat=True)[:BATCH_MAX])
     VerificationRequest.objects.filter(pk__in=ids).update(batch=batch)
+    audit_record(
+        actor=acting,
+        action="community.postcard_batch_create",
+        target=batch,
+        data={"cards": len(ids)},
+    )
     return batch
 
 
@@ -71,6 +80,7 @@ def postcard_batch_issue_codes(
 ) -> list[tuple[VerificationRequest, str]]:
     """New codes for every card of an unposted batch, for printing now. Returns the codes in
     clear (they exist nowhere else); any earlier print of this batch becomes useless."""
+    require_verifier(acting)
     batch = PostcardBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.posted_at:
         raise ValidationError(
@@ -96,14 +106,22 @@ def postcard_batch_issue_codes(
             request=request,
             data={"batch": batch.pk},
         )
+    reprint = batch.printed_at is not None
     batch.printed_at = timezone.now()
     batch.save(update_fields=["printed_at"])
+    audit_record(
+        actor=acting,
+        action="community.postcard_batch_issue_codes",
+        target=batch,
+        data={"cards": len(cards), "reprint": reprint},
+    )
     return cards
 
 
 @transaction.atomic
 def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> PostcardBatch:
     """The cards are in the post: their codes become usable, for the council's validity period."""
+    require_verifier(acting)
     batch = PostcardBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.posted_at:
         raise ValidationError(_("This batch is already marked as posted."), code="posted")
@@ -113,6 +131,7 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
         )
     now = timezone.now()
     expires = now + timedelta(days=settings_row().postcard_validity_days)
+    cards = 0
     for request in (
         VerificationRequest.objects.select_for_update()
         .select_related("resident")
@@ -121,6 +140,7 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
         request.status = RequestStatus.POSTED
         request.code_expires_at = expires
         request.save(update_fields=["status", "code_expires_at"])
+        cards += 1
         event_record(
             kind=EventKind.POSTCARD_POSTED,
             resident=request.resident,
@@ -131,6 +151,12 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
     batch.posted_at = now
     batch.posted_by = acting
     batch.save(update_fields=["posted_at", "posted_by"])
+    audit_record(
+        actor=acting,
+        action="community.postcard_batch_mark_posted",
+        target=batch,
+        data={"cards": cards, "expires_at": expires},
+    )
     return batch
 
 

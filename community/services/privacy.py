@@ -5,6 +5,7 @@ from core.privacy import iso
 
 from ..models import Residence, VerificationEvent, VerificationRequest, Vouch
 from ._common import discard_document
+from .phone import phone_confirmation_forget
 
 
 def community_export(user: User) -> dict:
@@ -65,10 +66,13 @@ def community_export(user: User) -> dict:
 
 
 def community_erase(user: User) -> None:
-    """Before the account goes: delete proof files (the rows cascade with the user), and strip
-    the audit trail of anything personal. Kept, without the person: the vouches they gave
-    (their neighbours' verification rests on them) and the anonymous decision events."""
+    """Before the account goes: delete proof files and any SMS code waiting in the cache (the
+    rows cascade with the user: residence, requests with their address snapshots, invitations),
+    and strip the verification timeline of anything personal (staff's reasons and notes may
+    quote an email or a phone number). Kept, without the person: the vouches they gave (their
+    neighbours' verification rests on them) and the anonymous decision events."""
     for request in VerificationRequest.objects.filter(resident=user).exclude(document=""):
         discard_document(request)
         request.save(update_fields=["document", "document_deleted_at"])
     VerificationEvent.objects.filter(resident=user).update(data={}, reason="")
+    phone_confirmation_forget(user)

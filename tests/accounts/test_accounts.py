@@ -147,7 +147,8 @@ def test_profile_refuses_a_bad_phone_number(client_dinan, resident):
         "/accounts/profile/",
         {"full_name": "R", "email": resident.email, "phone": "call me", "language": ""},
     )
-    assert response.status_code == 200 and "Enter a phone number" in response.content.decode()
+    assert response.status_code == 400
+    assert "Enter a valid phone number, e.g. 06 12 34 56 78." in response.content.decode()
 
 
 def test_resident_deletes_their_account(client_dinan, resident, dinan):
@@ -280,6 +281,7 @@ def test_council_admin_edits_council_settings(client_dinan, council_admin, dinan
             "default_language": "en",
             "languages": ["fr"],
             "timezone": "Europe/Paris",
+            "phone_region": "FR",
             "contact_email": "mairie@dinan.example",
             "logo": logo,
         },
@@ -313,10 +315,12 @@ def test_council_settings_refuse_a_non_image_logo(client_dinan, council_admin, d
             "default_language": "fr",
             "languages": ["fr", "en"],
             "timezone": "Europe/Paris",
+            "phone_region": "FR",
             "logo": fake,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "This file is not an accepted image (JPG, PNG)" in response.content.decode()
     dinan.refresh_from_db()
     assert not dinan.logo
 

@@ -42,6 +42,7 @@ def test_staff_queue_and_decisions(pending_resident, client_dinan, agent):
     assert selectors.is_verified(pending_resident)
     again = client.post(f"/api/v1/community/staff/verification-requests/{proof.pk}/approve/")
     assert again.status_code == 400
+    assert again.json() == {"detail": ["Only a pending proof of address can be approved here."]}
     revoke = client.post(
         f"/api/v1/community/staff/residents/{pending_resident.pk}/revoke/",
         {"reason": "Duplicate account."},
@@ -115,7 +116,9 @@ def test_neighbourhoods_and_suggestion(resident, client_dinan):
     assert hit["neighbourhood"]["id"] == centre.pk
     miss = client.get("/api/v1/community/neighbourhoods/suggest/?lat=48.6&lon=-2.05").json()
     assert miss["neighbourhood"] is None
-    assert client.get("/api/v1/community/neighbourhoods/suggest/?lat=x").status_code == 400
+    refused = client.get("/api/v1/community/neighbourhoods/suggest/?lat=x")
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": ["lat and lon are required numbers."]}
     declare(resident)
 
 

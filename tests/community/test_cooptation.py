@@ -64,8 +64,8 @@ def test_a_flat_in_the_same_building_is_another_household(in_dinan):
     assert "duclos" not in first.household_key
 
 
-def test_council_sets_how_many_vouches_are_needed(pending_resident, neighbours):
-    services.community_settings_update(acting=neighbours[0], vouches_required=3)
+def test_council_sets_how_many_vouches_are_needed(pending_resident, neighbours, council_admin):
+    services.community_settings_update(acting=council_admin, vouches_required=3)
     request = services.cooptation_request_open(user=pending_resident)
     for voucher in neighbours[:2]:
         services.vouch_create(voucher=voucher, request=request)

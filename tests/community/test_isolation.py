@@ -14,13 +14,13 @@ from .conftest import declare
 def test_verification_status_and_settings_are_per_council(resident, staff, saint_malo):
     declare(resident)
     services.resident_verify_in_person(acting=staff, resident=resident)
-    services.community_settings_update(acting=staff, require_vote=False)
+    services.community_settings_update(acting=staff, require_report_issue=True)
     with tenant_context(saint_malo):
         same_pk = make_user("same-pk@example.org")
         assert not selectors.is_verified(same_pk)
-        assert selectors.verification_required("vote")
-        assert CommunitySettings.load().require_vote
-    assert not selectors.verification_required("vote")
+        assert not selectors.verification_required("report_issue")
+        assert not CommunitySettings.load().require_report_issue
+    assert selectors.verification_required("report_issue")
 
 
 def test_request_code_of_one_council_is_unknown_at_another(

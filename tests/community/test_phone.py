@@ -101,7 +101,7 @@ def test_limits_are_per_council(resident, saint_malo):
 def test_bad_number_is_refused(resident):
     with pytest.raises(ValidationError) as refused:
         services.phone_confirmation_send(user=resident, phone="call me", ip="1.2.3.4")
-    assert "Enter a phone number" in refused.value.messages[0]
+    assert refused.value.messages == ["Enter a valid phone number, e.g. 06 12 34 56 78."]
     assert not transport.outbox
 
 
@@ -110,7 +110,7 @@ def test_phone_page_flow_and_429(resident, client_dinan):
     response = client.post("/phone/", {"send": "1", "phone": "06 12 34 56 78"})
     assert response.status_code == 302
     page = client.get("/phone/").content.decode()
-    assert "+33612345678" in page
+    assert "Enter the code sent to 06 12 34 56 78" in page
     assert client.post("/phone/", {"check": "1", "code": last_code()}).status_code == 302
     assert "is confirmed" in client.get("/phone/").content.decode()
     for _ in range(SEND_LIMITS["number"][0] - 1):
@@ -118,3 +118,41 @@ def test_phone_page_flow_and_429(resident, client_dinan):
     limited = client.post("/phone/", {"send": "1", "phone": "06 12 34 56 78"})
     assert limited.status_code == 429
     assert "Too many codes were sent" in limited.content.decode()
+
+
+@pytest.fixture
+def in_reunion(in_dinan):
+    """Dinan, moved to La Réunion for the test: national numbers are read as +262."""
+    in_dinan.phone_region = "RE"
+    in_dinan.save(update_fields=["phone_region"])
+    return in_dinan
+
+
+def test_overseas_council_reads_national_numbers_in_its_region(in_reunion, client_dinan):
+    resident = make_user("ile@example.org")
+    client = client_dinan.login_as(resident)
+    assert client.post("/phone/", {"send": "1", "phone": "0692123456"}).status_code == 302
+    [sms] = transport.outbox
+    assert sms.to == "+262692123456"
+    page = client.get("/phone/").content.decode()
+    assert "Enter the code sent to 0692 12 34 56" in page
+    assert client.post("/phone/", {"check": "1", "code": last_code()}).status_code == 302
+    resident.refresh_from_db()
+    assert resident.phone == "+262692123456" and resident.phone_confirmed_at is not None
+
+
+def test_a_number_that_does_not_exist_is_refused_with_an_example(resident, client_dinan):
+    client = client_dinan.login_as(resident)
+    response = client.post("/phone/", {"send": "1", "phone": "+1234567"})
+    assert response.status_code == 400
+    assert "Enter a valid phone number, e.g. 06 12 34 56 78." in response.content.decode()
+    assert not transport.outbox
+
+
+def test_the_pending_number_is_not_kept_in_the_session(resident, client_dinan):
+    from django.contrib.sessions.models import Session
+
+    client = client_dinan.login_as(resident)
+    client.post("/phone/", {"send": "1", "phone": "06 12 34 56 78"})
+    session = Session.objects.get(session_key=client.session.session_key)
+    assert "+33612345678" not in str(session.get_decoded())

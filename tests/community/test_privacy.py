@@ -81,3 +81,84 @@ def declare_user(email):
     user = make_user(email)
     declare(user)
     return user
+
+
+# --- nothing left behind ------------------------------------------------------------------------
+
+EMAIL = "Deleted.Person@Example.org"
+PHONE = "+33645871239"
+# How the number may have been written: E.164, national, with spaces, its national digits.
+PHONE_FORMS = (PHONE, "0645871239", "06 45 87 12 39", "645871239")
+
+
+def _columns_holding(needle: str, app_labels=("accounts", "community", "core")) -> list[str]:
+    """Every column of every model of these apps whose text holds `needle` (any case)."""
+    from django.apps import apps
+    from django.db import connection
+
+    found = []
+    with connection.cursor() as cursor:
+        for label in app_labels:
+            for model in apps.get_app_config(label).get_models(include_auto_created=True):
+                table = model._meta.db_table
+                for field in model._meta.concrete_fields:
+                    cursor.execute(
+                        f'SELECT count(*) FROM "{table}" WHERE "{field.column}"::text ILIKE %s',
+                        [f"%{needle}%"],
+                    )
+                    if cursor.fetchone()[0]:
+                        found.append(f"{table}.{field.column}")
+    return found
+
+
+def test_deletion_leaves_no_email_or_phone_in_any_column(neighbours, staff, agent):
+    """A resident who used every community feature, and whom staff described with their contact
+    details in free text, leaves neither their email nor their phone number anywhere."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from tests.conftest import make_user
+
+    person = make_user(EMAIL.lower(), full_name="Deleted Person")
+    declare(person, "7 rue de la Lainerie")
+    # Their phone, confirmed by SMS (an event is written).
+    services.phone_confirmation_send(user=person, phone="06 45 87 12 39", ip="192.0.2.1")
+    cache_key = f"phone-code:{person.pk}"
+    pending = cache.get(cache_key)
+    assert pending["phone"] == PHONE
+    person.phone, person.phone_confirmed_at = PHONE, timezone.now()
+    person.save(update_fields=["phone", "phone_confirmed_at"])
+    # Co-optation: vouched for by neighbours, a rejected attempt whose reason names them.
+    cooptation = services.cooptation_request_open(user=person)
+    services.vouch_create(voucher=neighbours[0], request=cooptation)
+    services.verification_request_reject(
+        acting=agent,
+        request=cooptation,
+        reason=f"Called {PHONE} and wrote to {EMAIL}: not at this address.",
+    )
+    # A proof of address, then a postcard printed and posted.
+    proof = services.proof_submit(user=person, upload=upload("bill.pdf", pdf_bytes()))
+    services.verification_request_reject(
+        acting=staff, request=proof, reason=f"Bill in another name; ask {EMAIL}."
+    )
+    services.postcard_request(user=person)
+    batch = services.postcard_batch_create(acting=agent)
+    services.postcard_batch_issue_codes(acting=agent, batch=batch)
+    services.postcard_batch_mark_posted(acting=agent, batch=batch)
+    # Verified at the counter, then revoked with a note quoting the number; verified again,
+    # then they invite and vouch for a newcomer.
+    services.resident_verify_in_person(acting=staff, resident=person, note=f"Phone {PHONE}")
+    services.verification_revoke(acting=agent, resident=person, reason=f"Duplicate of {EMAIL}")
+    services.resident_verify_in_person(acting=staff, resident=person, note="ID card")
+    _invitation, token = services.cooptation_invitation_create(inviter=person)
+    newcomer = declare_user("newcomer@example.org")
+    services.cooptation_invitation_accept(user=newcomer, token=token)
+    assert any(_columns_holding(EMAIL)) and any(_columns_holding(PHONE))
+
+    account_delete(user=person)
+
+    for needle in (EMAIL, *PHONE_FORMS):
+        assert _columns_holding(needle) == [], needle
+    assert cache.get(cache_key) is None
+    # The neighbour's co-optation still counts the deleted person's vouch.
+    assert Vouch.objects.filter(request__resident=newcomer, voucher__isnull=True).exists()

@@ -38,12 +38,13 @@ def test_feature_requirements_are_council_settings(council_admin):
         "report_issue": False,
     }
     services.community_settings_update(
-        acting=council_admin, require_vote=False, require_report_issue=True
+        acting=council_admin, require_neighbourhood_alerts=True, require_report_issue=True
     )
-    assert not selectors.verification_required("vote")
+    assert selectors.verification_required("neighbourhood_alerts")
     assert selectors.verification_required("report_issue")
     event = VerificationEvent.objects.get(kind=EventKind.SETTINGS_CHANGED)
-    assert event.actor == council_admin and event.data["changed"]["require_vote"] is False
+    assert event.actor == council_admin
+    assert event.data["changed"]["require_report_issue"] is True
     with pytest.raises(ValueError):
         selectors.verification_required("teleport")
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from community import selectors, services
 from community.models import CommunitySettings, Neighbourhood, PostcardBatch, Status
@@ -159,12 +160,13 @@ def test_settings_page_is_for_council_admins(client_dinan, council_admin, agent)
         "postcard_validity_days": 45,
         "cooptation_enabled": "on",
         "proof_enabled": "on",
-        "require_vote": "on",
+        "require_report_issue": "on",
     }
     assert client.post("/staff/community/settings/", form).status_code == 302
     saved = CommunitySettings.load()
     assert (saved.vouches_required, saved.postcard_validity_days) == (3, 45)
-    assert not saved.postcard_enabled and not saved.require_mutual_aid
+    assert not saved.postcard_enabled and not saved.require_neighbourhood_alerts
+    assert saved.require_report_issue
     assert (
         client.post("/staff/community/settings/", {**form, "vouches_required": 0}).status_code
         == 400
@@ -183,3 +185,40 @@ def test_portal_navigation_shows_community_sections_by_role(client_dinan, counci
         assert f">{label}</a>" in admin_page
     agent_page = CouncilClient(client_dinan.council).login_as(agent).get("/staff/").content.decode()
     assert ">Verification</a>" in agent_page and ">Neighbourhoods</a>" not in agent_page
+
+
+def test_settings_page_offers_only_requirements_that_a_feature_checks(client_dinan, council_admin):
+    """Voting, mutual aid and group buys do not check their flag yet: no switch for them."""
+    client = client_dinan.login_as(council_admin)
+    page = client.get("/staff/community/settings/").content.decode()
+    assert 'name="require_neighbourhood_alerts"' in page
+    assert 'name="require_report_issue"' in page
+    for unwired in ("require_vote", "require_mutual_aid", "require_group_buy"):
+        assert f'name="{unwired}"' not in page
+    before = CommunitySettings.load()
+    form = {
+        "vouches_required": before.vouches_required,
+        "vouches_per_30_days": before.vouches_per_30_days,
+        "cooptation_days": before.cooptation_days,
+        "postcard_validity_days": before.postcard_validity_days,
+        "cooptation_enabled": "on",
+        "proof_enabled": "on",
+        "postcard_enabled": "on",
+        # A crafted post: an unchecked box for each unwired requirement.
+        "require_vote": "",
+        "require_mutual_aid": "",
+        "require_group_buy": "",
+    }
+    assert client.post("/staff/community/settings/", form).status_code == 302
+    saved = CommunitySettings.load()
+    assert (saved.require_vote, saved.require_mutual_aid, saved.require_group_buy) == (
+        True,
+        True,
+        True,
+    )
+
+
+def test_settings_service_refuses_unwired_requirements(council_admin):
+    with pytest.raises(ValidationError):
+        services.community_settings_update(acting=council_admin, require_vote=False)
+    assert CommunitySettings.load().require_vote
