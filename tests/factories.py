@@ -16,6 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "accounts.User"
         django_get_or_create = ("email",)
+        skip_postgeneration_save = True  # roles are groups: nothing on the row to save again
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     full_name = factory.Faker("name", locale="fr_FR")
