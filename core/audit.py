@@ -47,8 +47,9 @@ def audit_record(
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one row for `actor` doing `action` on `target`. `before`/`after` hold the fields
-    that changed; `data` anything else worth knowing. Never put an email or phone number in
-    them: the log outlives the people it mentions."""
+    that changed; `data` anything else worth knowing. Never put an email, a phone number or free
+    text staff typed about a resident (reasons, notes) in them: the log outlives the people it
+    mentions and cannot be erased, so record *that* a reason was given, not the reason."""
     name = ""
     actor_id = None
     if actor is not None and getattr(actor, "is_authenticated", False):

@@ -47,7 +47,7 @@ def report_photo_hide(*, photo: ReportPhoto, actor: User, reason: str) -> Report
         target=photo,
         before={"is_hidden": False},
         after={"is_hidden": True},
-        data={"report": photo.report_id, "reason": reason},
+        data={"report": photo.report_id, "with_reason": bool(reason.strip())},
     )
     moderation_notice_queue(row)
     return photo
@@ -92,7 +92,7 @@ def report_text_hide(*, report: IssueReport, actor: User, reason: str) -> IssueR
         target=report,
         before={"text_hidden": False},
         after={"text_hidden": True},
-        data={"reason": reason},
+        data={"with_reason": bool(reason.strip())},
     )
     moderation_notice_queue(row)
     return report
