@@ -65,6 +65,17 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)
 # Issue SET search_path once per schema switch, not on every cursor.
 TENANT_LIMIT_SET_CALLS = True
+# `migrate` (tenants/schema_migrate.py): one query finds the schemas that are behind, only those
+# are migrated, each in one transaction, TENANT_MIGRATION_JOBS at a time (`--parallel N`
+# overrides); failures are retried, then listed. `--executor=standard` is the library's own.
+GET_EXECUTOR_FUNCTION = "tenants.schema_migrate.executor_for"
+TENANT_MIGRATION_JOBS = env.int("TENANT_MIGRATION_JOBS", default=2)
+TENANT_MIGRATION_RETRIES = env.int("TENANT_MIGRATION_RETRIES", default=1)
+TENANT_MIGRATION_RETRY_DELAY = env.float("TENANT_MIGRATION_RETRY_DELAY", default=2.0)
+# A schema whose tables are locked by the sites' traffic for longer fails (and is retried)
+# instead of making every later query on that table wait behind the migration.
+TENANT_MIGRATION_LOCK_TIMEOUT = env("TENANT_MIGRATION_LOCK_TIMEOUT", default="5s")
+TENANT_MIGRATION_RECONNECT_EVERY = 100
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
