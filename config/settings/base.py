@@ -255,6 +255,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # tenant-schemas-celery: cache the schema → council lookup in each worker (DESIGN.md §2).
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
+# Work over every council (tenants/fanout.py): TENANTS_FANOUT_BATCH_SIZE councils per message,
+# on TENANTS_FANOUT_QUEUE at the lowest priority. On a queue shared with alert batches the Redis
+# transport serves priority 0 (the default) before 9; in production give it a queue of its own
+# (e.g. "maintenance") that the alert workers do not consume.
+TENANTS_FANOUT_QUEUE = env("TENANTS_FANOUT_QUEUE", default="celery")
+TENANTS_FANOUT_BATCH_SIZE = env.int("TENANTS_FANOUT_BATCH_SIZE", default=100)
+_FANOUT_ROUTE = {"queue": TENANTS_FANOUT_QUEUE, "priority": 9}
+CELERY_TASK_ROUTES = {
+    "tenants.tasks.*": _FANOUT_ROUTE,
+    "community.tasks.expire_verifications_everywhere": _FANOUT_ROUTE,
+    "community.tasks.expire_verifications": _FANOUT_ROUTE,
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
     "community-expire-verifications": {
