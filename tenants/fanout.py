@@ -12,6 +12,7 @@ own transaction: one council's failure is logged and does not stop the others (t
 retries it; these tasks are idempotent)."""
 
 import logging
+from importlib import import_module
 
 from celery import current_app
 from celery.app.task import Task
@@ -52,6 +53,8 @@ def councils_fan_out(task: Task, batch_size: int | None = None) -> int:
 def councils_run(task_name: str, schemas: list[str]) -> dict[str, str]:
     """The body of task `task_name`, in each of these councils (from the public schema).
     Returns each council's outcome ("ok" or the error), for the logs and the tests."""
+    # Outside a worker (a shell, a test) nothing autodiscovered the task modules.
+    import_module(task_name.rsplit(".", 1)[0])
     task = current_app.tasks[task_name]
     outcomes: dict[str, str] = {}
     for council in Council.objects.filter(schema_name__in=schemas, is_active=True):

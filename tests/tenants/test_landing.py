@@ -1,6 +1,6 @@
 """The platform landing page costs the same few queries whatever the number of councils."""
 
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
 from tenants import landing
@@ -20,6 +20,7 @@ def _listed_councils(count: int) -> None:
 
 
 def _queries_for_landing(public_client) -> tuple[int, str]:
+    reset_queries()  # a request empties the query log: start from an empty one
     with CaptureQueriesContext(connection) as cold:
         response = public_client.get("/")
     assert response.status_code == 200
@@ -34,7 +35,7 @@ def test_landing_page_queries_do_not_grow_with_councils(public_client, dinan):
     _listed_councils(18)  # 20 councils
     many, page = _queries_for_landing(public_client)
     assert "listed-017.localhost" in page
-    assert many == few <= 4
+    assert 0 < many == few <= 4
 
 
 def test_landing_page_is_cached_until_a_council_changes(public_client, dinan):

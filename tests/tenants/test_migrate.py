@@ -120,7 +120,7 @@ def test_noop_migrate_costs_the_same_few_queries_for_4_or_24_schemas(db):
     _fake_councils(20)
     with CaptureQueriesContext(connection) as many:
         call_command("migrate", verbosity=0)
-    assert len(few) <= 6, [q["sql"][:80] for q in few]
+    assert 0 < len(few) <= 6, [q["sql"][:80] for q in few]
     assert len(many) == len(few)
     # No schema was entered: no loader pass, no introspection, no signal ran in any of them.
     assert _schemas_switched_to(many) <= {"public"}
