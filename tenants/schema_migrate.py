@@ -34,19 +34,23 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.apps import apps as global_apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import CommandError
-from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
+from django.core.management.sql import emit_pre_migrate_signal
 from django.db import connections, transaction
 from django.db.migrations.executor import MigrationExecutor as DjangoMigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
+from django.db.migrations.operations import RunPython
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
+from django.db.models.signals import post_migrate
 from django_tenants.migration_executors import get_executor
 from django_tenants.migration_executors.base import MigrationExecutor, run_migrations
 from django_tenants.signals import schema_migrated
@@ -55,7 +59,15 @@ Key = tuple[str, str]
 
 CHECK_CHUNK = 500  # schemas per comparison query: each one takes a lock per schema's table
 # Options under which the library's executor runs unchanged.
-_STANDARD_ONLY_OPTIONS = ("app_label", "migration_name", "fake", "fake_initial", "plan", "prune")
+_STANDARD_ONLY_OPTIONS = (
+    "app_label",
+    "migration_name",
+    "fake",
+    "fake_initial",
+    "plan",
+    "prune",
+    "run_syncdb",
+)
 
 
 def executor_for(codename: str | None = None) -> type[MigrationExecutor]:
@@ -170,6 +182,44 @@ class _SharedGraphExecutor(DjangoMigrationExecutor):
         self.progress_callback = None
 
 
+# ContentType's cache is one dict per process, keyed by database alias, not by schema: two
+# threads migrating two schemas must not see each other's content type ids. Whatever reads it
+# (the post-migrate signals, a data migration's RunPython) runs under this lock, on a cleared cache.
+_CONTENT_TYPE_CACHE = threading.Lock()
+
+
+@contextmanager
+def _own_content_type_cache() -> Iterator[None]:
+    with _CONTENT_TYPE_CACHE:
+        ContentType.objects.clear_cache()
+        try:
+            yield
+        finally:
+            ContentType.objects.clear_cache()
+
+
+def _post_migrate(plan: list[tuple[Migration, bool]], using: str) -> None:
+    """post_migrate for the apps whose migrations ran, not for every installed app.
+
+    Its receivers (content types, permissions) work app by app on that app's own models, and a
+    migration only changes models of its own app: the other apps have nothing new. That is
+    ≈3 queries instead of ≈60 per schema. The schema now matches the code's models, so the
+    receivers get the real registry (as after `flush`), not a re-rendered final state."""
+    migrated = {migration.app_label for migration, _backwards in plan}
+    for app_config in global_apps.get_app_configs():
+        if app_config.models_module is None or app_config.label not in migrated:
+            continue
+        post_migrate.send(
+            sender=app_config,
+            app_config=app_config,
+            verbosity=0,
+            interactive=False,
+            using=using,
+            apps=global_apps,
+            plan=plan,
+        )
+
+
 def schema_migrate(
     schema: str, group: MigrationGroup, loader: MigrationLoader, using: str = "default"
 ) -> None:
@@ -182,8 +232,15 @@ def schema_migrate(
     state = group.state.clone()
     executor = _SharedGraphExecutor(connection, loader)
     lock_timeout = getattr(settings, "TENANT_MIGRATION_LOCK_TIMEOUT", "5s")
+    runs_python = any(
+        isinstance(operation, RunPython) for m in group.plan for operation in m.operations
+    )
     try:
-        with transaction.atomic(using=using) if group.atomic else _nothing():
+        with ExitStack() as stack:
+            if group.atomic:
+                stack.enter_context(transaction.atomic(using=using))
+            if runs_python:
+                stack.enter_context(_own_content_type_cache())
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT set_config('lock_timeout', %s, %s)", [lock_timeout, group.atomic]
@@ -191,22 +248,13 @@ def schema_migrate(
             emit_pre_migrate_signal(0, False, using, apps=state.apps, plan=plan)
             for migration, _backwards in plan:
                 state = executor.apply_migration(state, migration)
-            # The schema now matches the code's models, so the signals get the real registry
-            # (as after `flush`), not a re-rendered copy of the final state.
-            emit_post_migrate_signal(0, False, using, apps=global_apps, plan=plan)
+            with nullcontext() if runs_python else _own_content_type_cache():
+                _post_migrate(plan, using)
     finally:
         if not group.atomic:
             with connection.cursor() as cursor:
                 cursor.execute("RESET lock_timeout")
         connection.set_schema_to_public()
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
 
 
 def _describe(exc: BaseException) -> str:
@@ -245,9 +293,7 @@ class CouncilMigrationExecutor(MigrationExecutor):
             )
 
     def _fast_path_allowed(self) -> bool:
-        return not any(self.options.get(name) for name in _STANDARD_ONLY_OPTIONS) and not (
-            self.options.get("run_syncdb")
-        )
+        return not any(self.options.get(name) for name in _STANDARD_ONLY_OPTIONS)
 
     def run_multi_type_migrations(self, tenants):
         raise NotImplementedError("Commune has one tenant type")

@@ -228,3 +228,20 @@ def test_parallel_migration_reaches_every_schema_on_its_own_connections(
                     f"DELETE FROM {schema}.django_migrations WHERE name = '9002_probe_table'"
                 )
         sys.path[:] = [p for p in sys.path if p != str(tmp_path)]
+
+
+def test_post_migrate_runs_in_each_migrated_schema_for_the_migrated_app(db, pending):
+    """Content types and permissions of the app whose migration ran are (re)created there."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django_tenants.utils import schema_context
+
+    pending()
+    with schema_context("dinan"):
+        ContentType.objects.filter(app_label="core", model="auditentry").delete()
+        assert not Permission.objects.filter(codename="view_auditentry").exists()
+    call_command("migrate", verbosity=0)
+    with schema_context("dinan"):
+        ContentType.objects.clear_cache()
+        assert ContentType.objects.filter(app_label="core", model="auditentry").exists()
+        assert Permission.objects.filter(codename="view_auditentry").exists()
