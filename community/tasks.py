@@ -1,9 +1,8 @@
 """Periodic work: expiring co-optation requests and postcard codes in every council."""
 
 from celery import shared_task
-from django_tenants.utils import tenant_context
 
-from tenants.models import Council
+from tenants.fanout import councils_fan_out
 
 from . import services
 
@@ -16,7 +15,5 @@ def expire_verifications() -> int:
 
 @shared_task
 def expire_verifications_everywhere() -> None:
-    """Fan out from beat (public schema): one task per active council."""
-    for council in Council.objects.filter(is_active=True, is_template=False):
-        with tenant_context(council):
-            expire_verifications.delay()
+    """Fan out from beat (public schema): batches of councils, behind the alerts."""
+    councils_fan_out(expire_verifications)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
@@ -119,10 +118,11 @@ class Council(TenantMixin):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         if check_if_exists and schema_exists(self.schema_name):
             return False
+        from .clone import schema_clone
         from .spares import spare_take
 
         if not spare_take(self.schema_name):
-            CloneSchema().clone_schema(base, self.schema_name, self.clone_mode)
+            schema_clone(base, self.schema_name, self.clone_mode)
         return True
 
     @property

@@ -9,6 +9,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from .cache import forget_hosts
+from .landing import landing_forget
 from .models import Council, Domain
 
 
@@ -18,6 +19,8 @@ def council_changed(sender, instance: Council, **kwargs) -> None:
     hosts = list(Domain.objects.filter(tenant_id=instance.pk).values_list("domain", flat=True))
     transaction.on_commit(lambda: forget_hosts(hosts))
     forget_hosts(hosts)
+    transaction.on_commit(landing_forget)
+    landing_forget()
 
 
 @receiver(pre_save, sender=Domain)
@@ -34,3 +37,5 @@ def domain_changed(sender, instance: Domain, **kwargs) -> None:
     hosts = [instance.domain]
     transaction.on_commit(lambda: forget_hosts(hosts))
     forget_hosts(hosts)
+    transaction.on_commit(landing_forget)
+    landing_forget()

@@ -15,8 +15,9 @@ import uuid
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
+
+from .clone import schema_clone
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ def spares_refill(count: int | None = None) -> int:
             _drop(spare)
     made = 0
     for _ in range(count - len(ready)):
-        CloneSchema().clone_schema(template, SPARE_PREFIX + uuid.uuid4().hex[:12], "DATA")
+        schema_clone(template, SPARE_PREFIX + uuid.uuid4().hex[:12], "DATA")
         made += 1
+        if not connection.in_atomic_block:
+            # A backend keeps the catalog entries of every table it touched: one that cloned
+            # a whole schema carries hundreds of them. A fresh connection per clone keeps the
+            # refill's memory and clone time flat across a burst.
+            connection.close()
     return made

@@ -7,8 +7,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from .models import Council
-
 
 def _check_database() -> str:
     with connection.cursor() as cursor:
@@ -54,8 +52,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def landing(request: HttpRequest) -> HttpResponse:
-    councils = Council.objects.filter(is_active=True, is_template=False).prefetch_related("domains")
-    return render(request, "tenants/landing.html", {"councils": councils})
+    """The platform's list of councils: a page of LANDING_PAGE_SIZE, each with its primary host,
+    from the cache (tenants/landing.py), so its cost does not grow with the number of councils."""
+    from .landing import landing_page
+
+    page = landing_page(request.GET.get("page"))
+    return render(request, "tenants/landing.html", {"page": page, "councils": page.councils})
 
 
 def council_media(request: HttpRequest, schema: str, path: str) -> HttpResponse:

@@ -65,6 +65,17 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)
 # Issue SET search_path once per schema switch, not on every cursor.
 TENANT_LIMIT_SET_CALLS = True
+# `migrate` (tenants/schema_migrate.py): one query finds the schemas that are behind, only those
+# are migrated, each in one transaction, TENANT_MIGRATION_JOBS at a time (`--parallel N`
+# overrides); failures are retried, then listed. `--executor=standard` is the library's own.
+GET_EXECUTOR_FUNCTION = "tenants.schema_migrate.executor_for"
+TENANT_MIGRATION_JOBS = env.int("TENANT_MIGRATION_JOBS", default=2)
+TENANT_MIGRATION_RETRIES = env.int("TENANT_MIGRATION_RETRIES", default=1)
+TENANT_MIGRATION_RETRY_DELAY = env.float("TENANT_MIGRATION_RETRY_DELAY", default=2.0)
+# A schema whose tables are locked by the sites' traffic for longer fails (and is retried)
+# instead of making every later query on that table wait behind the migration.
+TENANT_MIGRATION_LOCK_TIMEOUT = env("TENANT_MIGRATION_LOCK_TIMEOUT", default="5s")
+TENANT_MIGRATION_RECONNECT_EVERY = 100
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
@@ -250,6 +261,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # tenant-schemas-celery: cache the schema → council lookup in each worker (DESIGN.md §2).
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
+# Work over every council (tenants/fanout.py): TENANTS_FANOUT_BATCH_SIZE councils per message,
+# on TENANTS_FANOUT_QUEUE at the lowest priority. On a queue shared with alert batches the Redis
+# transport serves priority 0 (the default) before 9; in production give it a queue of its own
+# (e.g. "maintenance") that the alert workers do not consume.
+TENANTS_FANOUT_QUEUE = env("TENANTS_FANOUT_QUEUE", default="celery")
+TENANTS_FANOUT_BATCH_SIZE = env.int("TENANTS_FANOUT_BATCH_SIZE", default=100)
+_FANOUT_ROUTE = {"queue": TENANTS_FANOUT_QUEUE, "priority": 9}
+CELERY_TASK_ROUTES = {
+    "tenants.tasks.*": _FANOUT_ROUTE,
+    "community.tasks.expire_verifications_everywhere": _FANOUT_ROUTE,
+    "community.tasks.expire_verifications": _FANOUT_ROUTE,
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
     "community-expire-verifications": {

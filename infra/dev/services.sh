@@ -17,6 +17,7 @@ PG_DATA="$RUN/pgdata"
 PG_SOCK="$RUN/sock"
 PG_USER=commune
 PG_DB="${COMMUNE_PG_DB:-commune}"
+PG_MAX_LOCKS=512
 
 APT_PACKAGES=(postgresql redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   fonts-dejavu-core gettext)
@@ -102,6 +103,17 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+  fi
+  # One schema per council: pg_dump (and anything else touching every council in one transaction)
+  # takes a lock per table, ≈45 per council; the lock table holds max_locks_per_transaction ×
+  # max_connections entries (64 × 200 by default: "out of shared memory" above ≈300 councils).
+  # 512 × 200 covers ≈2,000 councils. A cluster made before this line gets it on its next start.
+  if ! grep -q '^max_locks_per_transaction' "$PG_DATA/postgresql.conf"; then
+    echo "max_locks_per_transaction = $PG_MAX_LOCKS" | as_owner tee -a "$PG_DATA/postgresql.conf" >/dev/null
+    if as_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+      log "Restarting PostgreSQL once for max_locks_per_transaction = $PG_MAX_LOCKS"
+      as_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -m fast -w restart >/dev/null
+    fi
   fi
   if ! as_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     as_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w start >/dev/null
