@@ -6,9 +6,8 @@ import time
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-from django_tenants.utils import tenant_context
 
-from tenants.models import Council
+from tenants.fanout import councils_fan_out
 
 from .services.delivery import alert_batch_deliver
 from .services.privacy import delivery_phones_erase_expired
@@ -46,8 +45,6 @@ def erase_expired_phone_numbers() -> int:
 
 @shared_task
 def erase_expired_phone_numbers_everywhere() -> None:
-    """Fan out from beat (public schema): one task per active council. Scheduled daily by
-    CELERY_BEAT_SCHEDULE["alerts-erase-expired-phone-numbers"] (config/settings/base.py)."""
-    for council in Council.objects.filter(is_active=True, is_template=False):
-        with tenant_context(council):
-            erase_expired_phone_numbers.delay()
+    """Fan out from beat (public schema): batches of councils, behind the alert batches.
+    Scheduled daily by CELERY_BEAT_SCHEDULE["alerts-erase-expired-phone-numbers"]."""
+    councils_fan_out(erase_expired_phone_numbers)

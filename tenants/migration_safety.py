@@ -6,6 +6,7 @@ change something the previous release's code still uses.
 `unsafe_operations()` lists every operation of the project's council apps that does; the test
 suite fails on any that is not in its allow-list (tests/tenants/test_migration_safety.py)."""
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +33,13 @@ class UnsafeOperation:
 def council_apps() -> list[str]:
     """The project's own apps whose tables live in council schemas."""
     root = Path(settings.BASE_DIR).resolve()
+    # The virtualenv may live inside the project folder (.venv): its packages are not ours.
+    environment = Path(sys.prefix).resolve()
     labels = []
     for app in settings.TENANT_APPS:
         config = next(c for c in apps.get_app_configs() if c.name == app)
-        if root in Path(config.path).resolve().parents:
+        parents = Path(config.path).resolve().parents
+        if root in parents and environment not in parents:
             labels.append(config.label)
     return labels
 

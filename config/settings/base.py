@@ -272,6 +272,8 @@ CELERY_TASK_ROUTES = {
     "tenants.tasks.*": _FANOUT_ROUTE,
     "community.tasks.expire_verifications_everywhere": _FANOUT_ROUTE,
     "community.tasks.expire_verifications": _FANOUT_ROUTE,
+    "alerts.tasks.erase_expired_phone_numbers_everywhere": _FANOUT_ROUTE,
+    "alerts.tasks.erase_expired_phone_numbers": _FANOUT_ROUTE,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.

@@ -15,6 +15,9 @@ from tenants.migration_safety import unsafe_operations
 ALLOWED: dict[tuple[str, str], str] = {
     ("core", "0001_initial"): "the append-only trigger is created on the audit table that the "
     "same migration creates: no rows, no readers yet",
+    ("alerts", "0002_privacy_and_phone_regions"): "written before Commune's first production "
+    "release: no platform runs the previous schema, so nothing old reads or writes these "
+    "tables while it applies. Every later migration follows expand/contract.",
 }
 
 
