@@ -8,7 +8,7 @@ at most 1000) and `page` parameters are our extension to page through them.
 
 import json
 from datetime import datetime, timedelta
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,30 +53,33 @@ class Open311Error(Exception):
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def _xml_value(element: ET.Element, value) -> None:
+def _xml_text(value) -> str:
     """Every text of the XML goes through here: a character XML 1.0 forbids (a vertical tab
     pasted into a description) would make the whole document unreadable for every client."""
     if isinstance(value, bool):
-        element.text = "true" if value else "false"
-    elif value is not None:
-        element.text = xml_safe(value)
+        return "true" if value else "false"
+    return escape(xml_safe(value))
 
 
-def _xml_fill(element: ET.Element, data: dict) -> None:
-    for key, value in data.items():
-        child = ET.SubElement(element, key)
-        if isinstance(value, list):
-            item_tag = XML_ITEMS[key]
-            for item in value:
-                node = ET.SubElement(child, item_tag)
-                if isinstance(item, dict):
-                    _xml_fill(node, item)
-                else:
-                    _xml_value(node, item)
-        elif isinstance(value, dict):
-            _xml_fill(child, value)
-        else:
-            _xml_value(child, value)
+def _xml_parts(tag: str, value, out: list[str]) -> None:
+    """Append `<tag>value</tag>` to `out`. Tags are our own constant names; only values are
+    escaped. Strings joined once cost what the JSON encoder costs; an element tree per
+    request cost four times as much on a 1,000-report page (bench/bench_civic.py)."""
+    if value is None:
+        out.append(f"<{tag} />")
+    elif isinstance(value, list):
+        item_tag = XML_ITEMS[tag]
+        out.append(f"<{tag}>")
+        for item in value:
+            _xml_parts(item_tag, item, out)
+        out.append(f"</{tag}>")
+    elif isinstance(value, dict):
+        out.append(f"<{tag}>")
+        for key, child in value.items():
+            _xml_parts(key, child, out)
+        out.append(f"</{tag}>")
+    else:
+        out.append(f"<{tag}>{_xml_text(value)}</{tag}>")
 
 
 def render(fmt: str, root: str, payload, status: int = 200) -> HttpResponse:
@@ -84,13 +87,15 @@ def render(fmt: str, root: str, payload, status: int = 200) -> HttpResponse:
     if fmt == "json":
         body = json.dumps(payload, ensure_ascii=False)
     else:
-        element = ET.Element(root)
+        out = ['<?xml version="1.0" encoding="utf-8"?>\n']
         if isinstance(payload, list):
+            out.append(f"<{root}>")
             for item in payload:
-                _xml_fill(ET.SubElement(element, XML_ITEMS[root]), item)
+                _xml_parts(XML_ITEMS[root], item, out)
+            out.append(f"</{root}>")
         else:
-            _xml_fill(element, payload)
-        body = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, "unicode")
+            _xml_parts(root, payload, out)
+        body = "".join(out)
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 
