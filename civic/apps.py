@@ -9,7 +9,11 @@ class CivicConfig(AppConfig):
     def ready(self) -> None:
         from accounts.portal import PortalSection, register
         from accounts.roles import Role
+        from core import privacy
 
+        from .consultations import policy as consultation_policy
+        from .consultations import services as consultation_services
+        from .consultations import tasks as consultation_tasks  # noqa: F401  (registers the tasks)
         from .policy import TRIAGE_ROLES
 
         register(PortalSection(_("Street reports"), "civic_staff:triage", TRIAGE_ROLES, order=20))
@@ -22,4 +26,17 @@ class CivicConfig(AppConfig):
             PortalSection(
                 _("Open311 keys"), "civic_staff:api_keys", (Role.COUNCIL_ADMIN,), order=85
             )
+        )
+        register(
+            PortalSection(
+                _("Consultations"),
+                "civic_staff:consultations:list",
+                consultation_policy.STAFF_ROLES,
+                order=30,
+            )
+        )
+        privacy.register(
+            "consultations",
+            exporter=consultation_services.personal_data_export,
+            eraser=consultation_services.personal_data_erase,
         )

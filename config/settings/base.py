@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Keep ready clones of the council template (also refilled after each new council).
     "tenants-refill-spare-schemas": {"task": "tenants.tasks.refill_spare_schemas", "schedule": 600},
+    # Consultations: opening emails, reminders two days before close, mixing of ballot boxes.
+    "civic-consultations-periodic": {
+        "task": "civic.consultations.tasks.periodic_everywhere",
+        "schedule": 300,
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------
