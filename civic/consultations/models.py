@@ -27,6 +27,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -272,6 +273,31 @@ class ConsultationQuestion(models.Model):
         return items
 
 
+# A ballot's answers are tallied by GROUP BY over one integer per answer (unnest of `codes`),
+# far cheaper than walking JSON: question id, option index and ranking position packed together.
+CODE_QUESTION = 4096
+CODE_OPTION = 64
+ANSWERED = CODE_OPTION - 1  # "option" meaning: this question was answered (several choices)
+
+
+def tally_codes(questions: dict[str, "ConsultationQuestion"], answers: dict) -> list[int]:
+    """The integer codes of validated `answers` (numbers are tallied from the JSON)."""
+    codes: list[int] = []
+    for key, value in answers.items():
+        question = questions[key]
+        if question.kind == QuestionKind.NUMBER:
+            continue
+        index = {k: i for i, (k, _label) in enumerate(question.options())}
+        values = value if isinstance(value, list) else [value]
+        base = question.pk * CODE_QUESTION
+        for position, item in enumerate(values, start=1):
+            ranked = position if question.kind == QuestionKind.RANKING else 0
+            codes.append(base + index[str(item)] * CODE_OPTION + ranked)
+        if question.kind == QuestionKind.MULTIPLE:
+            codes.append(base + ANSWERED * CODE_OPTION)
+    return codes
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     PAPER = "paper", _("Paper, at the town hall")
@@ -295,6 +321,7 @@ class Participation(models.Model):
     day = models.DateField()
     # Named consultations only: the contribution, shown with the name, editable until close.
     answers = models.JSONField(null=True, blank=True)
+    codes = ArrayField(models.BigIntegerField(), null=True, blank=True)
     neighbourhood = models.ForeignKey(
         "community.Neighbourhood",
         on_delete=models.SET_NULL,
@@ -333,6 +360,10 @@ class Ballot(models.Model):
         related_name="+",
     )
     receipt = models.CharField(max_length=11, default=receipt_code)
+    # The answers again, as integers for tallying in SQL (see `tally_codes`).
+    codes = ArrayField(models.BigIntegerField(), default=list)
+    # False until `services.ballots_mix` has rewritten the box since this ballot was cast.
+    mixed = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("ballot")

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -20,6 +20,9 @@ from community.models import Neighbourhood
 
 from . import policy
 from .models import (
+    ANSWERED,
+    CODE_OPTION,
+    CODE_QUESTION,
     BallotMode,
     Channel,
     Consultation,
@@ -34,6 +37,7 @@ from .models import (
 )
 
 SUPPRESS_BELOW = 5
+ANSWERED_KEY = "__answered__"
 # Ballots cast in the last moments before closing may still be committing: results are cached
 # only this long after close.
 CACHE_AFTER_CLOSE = datetime.timedelta(minutes=1)
@@ -169,15 +173,17 @@ def results(consultation: Consultation) -> dict[str, Any]:
 
 
 _TALLY_SQL = """
-SELECT a.key, e.value, CASE WHEN a.key = ANY(%(ranked)s) THEN e.ord ELSE 0 END,
-       b.neighbourhood_id, count(*)
-FROM {table} b
-CROSS JOIN LATERAL jsonb_each(b.answers) AS a(key, value)
-CROSS JOIN LATERAL jsonb_array_elements_text(
-    CASE jsonb_typeof(a.value) WHEN 'array' THEN a.value ELSE jsonb_build_array(a.value) END
-) WITH ORDINALITY AS e(value, ord)
+SELECT code, b.neighbourhood_id, count(*)
+FROM {table} b CROSS JOIN LATERAL unnest(b.codes) AS code
 WHERE b.consultation_id = %(consultation)s AND b.answers IS NOT NULL
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2
+"""
+
+_NUMBER_SQL = """
+SELECT b.answers ->> %(key)s, b.neighbourhood_id, count(*)
+FROM {table} b
+WHERE b.consultation_id = %(consultation)s AND b.answers ? %(key)s
+GROUP BY 1, 2
 """
 
 _COUNT_SQL = """
@@ -227,13 +233,31 @@ def results_compute(consultation: Consultation) -> dict[str, Any]:
         "civic_participation" if consultation.ballot_mode == BallotMode.NAMED else "civic_ballot"
     )
     questions = list(consultation.questions.order_by("order", "pk"))
-    ranked = [q.key for q in questions if q.kind == QuestionKind.RANKING]
-    params: dict[str, Any] = {"consultation": consultation.pk, "ranked": ranked}
-    with connection.cursor() as cursor:
+    params: dict[str, Any] = {"consultation": consultation.pk}
+    # question key → value → position → neighbourhood → count
+    tally: dict[str, dict[str, dict[int, dict[int | None, int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    )
+    options = {q.pk: [k for k, _label in q.options()] for q in questions}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # See services.ballots_mix: JIT compilation would cost more than the query.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(_COUNT_SQL.format(table=table), params)
         per_hood = dict(cursor.fetchall())
         cursor.execute(_TALLY_SQL.format(table=table), params)
-        rows = cursor.fetchall()
+        for code, hood, count in cursor.fetchall():
+            question_id, rest = divmod(code, CODE_QUESTION)
+            index, position = divmod(rest, CODE_OPTION)
+            keys = options.get(question_id)
+            if keys is None:
+                continue
+            value = ANSWERED_KEY if index == ANSWERED else keys[index]
+            tally[str(question_id)][value][position][hood] += count
+        for q in questions:
+            if q.kind == QuestionKind.NUMBER:
+                cursor.execute(_NUMBER_SQL.format(table=table), {**params, "key": q.key})
+                for value, hood, count in cursor.fetchall():
+                    tally[q.key][value][0][hood] += count
     participation_counts = dict(
         Participation.objects.filter(consultation=consultation)
         .values_list("channel")
@@ -244,12 +268,6 @@ def results_compute(consultation: Consultation) -> dict[str, Any]:
         .values_list("question_id")
         .annotate(n=Count("pk"))
     )
-    # question key → value → position → neighbourhood → count
-    tally: dict[str, dict[str, dict[int, dict[int | None, int]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    )
-    for key, value, position, hood, count in rows:
-        tally[key][value][position][hood] += count
     hood_ids = [h for h in per_hood if h is not None]
     hoods = dict(Neighbourhood.objects.filter(pk__in=hood_ids).values_list("pk", "name"))
     columns = sorted(hood_ids, key=lambda h: hoods.get(h, ""))
@@ -325,8 +343,8 @@ def _question_result(
         answered = sum(o["count"] for o in by_option)
     elif question.kind == QuestionKind.RANKING:
         answered = sum(o["first"] for o in by_option)
-    else:  # multiple choice: people, not ticks (tallied by the one-answer-per-ballot count)
-        answered = _answered_multiple(question, tally)
+    else:  # several choices: people, not ticks (each such ballot also has an "answered" code)
+        answered = sum(sum(h.values()) for h in tally.get(ANSWERED_KEY, {}).values())
     for option in by_option:
         option["percent"] = round(100 * option["count"] / answered, 1) if answered else 0.0
     if question.kind == QuestionKind.RANKING:
@@ -347,22 +365,6 @@ def _question_result(
             "max_label": question.max_label,
         }
     return result
-
-
-def _answered_multiple(question: ConsultationQuestion, tally: dict) -> int:
-    # The SQL counts options ticked; a ballot ticking two counts in two groups. The number of
-    # ballots that answered is the count of ballots having the key: read it back in SQL.
-    table = (
-        "civic_participation"
-        if question.consultation.ballot_mode == BallotMode.NAMED
-        else "civic_ballot"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM {table} WHERE consultation_id = %s AND answers ? %s",  # noqa: S608  (fixed table names)
-            [question.consultation_id, question.key],
-        )
-        return int(cursor.fetchone()[0])
 
 
 def _num(value: float) -> int | float:

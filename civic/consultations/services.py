@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from accounts.models import User
 from community.models import Neighbourhood
@@ -41,6 +42,7 @@ from .models import (
     ResultsVisibility,
     TextAnswer,
     TextStatus,
+    tally_codes,
 )
 from .text import markdown_html
 
@@ -610,22 +612,36 @@ def _clean_one(question: ConsultationQuestion, value: Any, other: Any, clean: Cl
 
 
 def _lock_for_ballot(consultation: Consultation) -> Consultation:
-    """The consultation, read under FOR SHARE: ballots are cast concurrently with each other,
-    never while staff close it (closing takes FOR UPDATE and waits for them)."""
-    found = Consultation.objects.raw(
-        "SELECT * FROM civic_consultation WHERE id = %s FOR SHARE", [consultation.pk]
+    """The consultation with its questions, read under FOR SHARE: ballots are cast concurrently
+    with each other, never while staff close it (closing takes FOR UPDATE and waits for them)."""
+    found = next(
+        iter(
+            Consultation.objects.raw(
+                "SELECT * FROM civic_consultation WHERE id = %s FOR SHARE", [consultation.pk]
+            )
+        )
     )
-    return next(iter(found))
+    prefetch_related_objects([found], "questions")
+    return found
+
+
+_INSERT_PARTICIPATION = """
+INSERT INTO civic_participation
+    (consultation_id, user_id, channel, day, answers, codes, neighbourhood_id, wants_outcome)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (consultation_id, user_id) DO NOTHING
+RETURNING id
+"""
 
 
 def _record(
     *,
     consultation: Consultation,
     person: User,
+    existing: Participation | None,
     clean: CleanAnswers,
     channel: str,
     wants_outcome: bool,
-    entered_by: User | None = None,
 ) -> str | None:
     """Write the participation and the ballot; returns the receipt (None when named)."""
     from community.selectors import resident_neighbourhood
@@ -633,36 +649,41 @@ def _record(
     neighbourhood = resident_neighbourhood(person)
     named = consultation.ballot_mode == BallotMode.NAMED
     questions = {q.key: q for q in consultation.questions.all()}
-    existing = Participation.objects.filter(consultation=consultation, user=person).first()
+    codes = tally_codes(questions, clean.ballot)
     if existing is not None:
         if not named or existing.channel != Channel.ONLINE or channel != Channel.ONLINE:
             raise ValidationError(_("You have already taken part in this consultation."))
         # Named contributions stay editable until close.
         existing.answers = clean.ballot
+        existing.codes = codes
         existing.wants_outcome = wants_outcome
         existing.neighbourhood = neighbourhood
-        existing.save(update_fields=["answers", "wants_outcome", "neighbourhood"])
+        existing.save(update_fields=["answers", "codes", "wants_outcome", "neighbourhood"])
         existing.texts.all().delete()
         _texts(clean, questions, participation=existing)
         return None
-    try:
-        with transaction.atomic():
-            participation = Participation.objects.create(
-                consultation=consultation,
-                user=person,
-                channel=channel,
-                day=_local_today(),
-                answers=clean.ballot if named else None,
-                neighbourhood=neighbourhood if named else None,
-                wants_outcome=wants_outcome,
-            )
-    except IntegrityError as error:  # the same person, in a parallel request
-        raise ValidationError(_("You have already taken part in this consultation.")) from error
+    # One statement, no savepoint: a parallel request of the same person that committed first
+    # makes this one insert nothing (the unique constraint), and it is refused.
+    with connection.cursor() as cursor:
+        values: list[Any] = [
+            consultation.pk,
+            person.pk,
+            channel,
+            _local_today(),
+            Jsonb(clean.ballot) if named else None,
+            codes if named else None,
+            neighbourhood.pk if named and neighbourhood else None,
+            wants_outcome,
+        ]
+        cursor.execute(_INSERT_PARTICIPATION, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        raise ValidationError(_("You have already taken part in this consultation."))
     if named:
-        _texts(clean, questions, participation=participation)
+        _texts(clean, questions, participation=Participation(pk=inserted[0]))
         return None
     ballot = Ballot.objects.create(
-        consultation=consultation, answers=clean.ballot, neighbourhood=neighbourhood
+        consultation=consultation, answers=clean.ballot, codes=codes, neighbourhood=neighbourhood
     )
     _texts(clean, questions, participation=None)
     return ballot.receipt
@@ -699,14 +720,14 @@ def participation_submit(
         raise PermissionDenied(refusal_message(reason))
     if consultation.phase != Phase.OPEN:
         raise ValidationError(_("This consultation is not open."))
-    if Participation.objects.filter(
-        consultation=consultation, user=user, channel=Channel.PAPER
-    ).exists():
+    existing = Participation.objects.filter(consultation=consultation, user=user).first()
+    if existing is not None and existing.channel == Channel.PAPER:
         raise ValidationError(_("Your paper ballot has already been counted."))
     clean = answers_clean(consultation=consultation, raw=raw)
     return _record(
         consultation=consultation,
         person=user,
+        existing=existing,
         clean=clean,
         channel=Channel.ONLINE,
         wants_outcome=wants_outcome,
@@ -736,6 +757,7 @@ def paper_ballot_enter(
     receipt = _record(
         consultation=consultation,
         person=resident,
+        existing=None,
         clean=clean,
         channel=Channel.PAPER,
         wants_outcome=False,
@@ -754,17 +776,27 @@ def paper_ballot_enter(
 def ballots_mix(*, consultation: Consultation) -> int:
     """Rewrite the consultation's ballot box in random order, in one statement: afterwards no
     ballot carries the transaction id of the participation written with it, and the physical
-    order of ballots says nothing about the order in which they were cast. Returns the number
-    of ballots."""
+    order of ballots says nothing about the order in which they were cast. Does nothing when
+    no ballot was cast since the last mix. Returns the number of ballots rewritten."""
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM civic_ballot WHERE consultation_id = %s AND NOT mixed)",
+            [consultation.pk],
+        )
+        if not cursor.fetchone()[0]:
+            return 0
+        # The planner overestimates these statements and JIT-compiles them for longer than
+        # they run (seconds): off, for this transaction only.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             """
             WITH box AS (
                 DELETE FROM civic_ballot WHERE consultation_id = %s
-                RETURNING id, consultation_id, answers, neighbourhood_id, receipt
+                RETURNING id, consultation_id, answers, codes, neighbourhood_id, receipt
             )
-            INSERT INTO civic_ballot (id, consultation_id, answers, neighbourhood_id, receipt)
-            SELECT id, consultation_id, answers, neighbourhood_id, receipt
+            INSERT INTO civic_ballot
+                (id, consultation_id, answers, codes, neighbourhood_id, receipt, mixed)
+            SELECT id, consultation_id, answers, codes, neighbourhood_id, receipt, true
             FROM box ORDER BY random()
             """,
             [consultation.pk],

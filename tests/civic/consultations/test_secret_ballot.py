@@ -19,7 +19,15 @@ from .conftest import citizen, make_consultation
 
 def test_ballot_table_has_no_link_time_or_serial(in_dinan):
     fields = {f.name: f for f in Ballot._meta.get_fields() if f.concrete}
-    assert set(fields) == {"id", "consultation", "answers", "neighbourhood", "receipt"}
+    assert set(fields) == {
+        "id",
+        "consultation",
+        "answers",
+        "codes",
+        "neighbourhood",
+        "receipt",
+        "mixed",
+    }
     assert fields["id"].get_internal_type() == "UUIDField"
     targets = {f.related_model for f in fields.values() if isinstance(f, ForeignKey)}
     assert targets == {Consultation, Neighbourhood}
@@ -65,7 +73,8 @@ def test_ballot_order_ids_and_transactions_do_not_follow_the_voters(communicatio
         receipts.append(
             services.participation_submit(user=person, consultation=c, raw={key: answer})
         )
-    services.ballots_mix(consultation=c)
+    assert services.ballots_mix(consultation=c) == 100
+    assert services.ballots_mix(consultation=c) == 0  # nothing new: the box is left alone
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT receipt, xmin::text FROM civic_ballot WHERE consultation_id = %s ORDER BY ctid",
