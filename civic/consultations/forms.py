@@ -291,3 +291,23 @@ class ModerationForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason (when hiding)"), max_length=300, required=False)
     themes = forms.CharField(label=_("Themes, separated by commas"), max_length=300, required=False)
+
+
+class ReportLinksForm(forms.Form):
+    reports = forms.CharField(
+        label=_("Linked street reports"),
+        required=False,
+        max_length=500,
+        help_text=_("Report numbers separated by commas, e.g. 12, 57."),
+    )
+
+    def clean_reports(self) -> list[int]:
+        numbers = []
+        for part in self.cleaned_data["reports"].replace("#", "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise forms.ValidationError(_("Give report numbers, separated by commas."))
+            numbers.append(int(part))
+        return numbers

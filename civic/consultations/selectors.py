@@ -72,6 +72,10 @@ def consultations_by_phase(user: User | None) -> dict[str, list[Consultation]]:
     return found
 
 
+def consultations_linked_to(report) -> QuerySet[Consultation]:
+    return report.consultations.filter(scheduled_at__isnull=False).order_by("-opens_at")
+
+
 def quick_poll_open() -> Consultation | None:
     """The newest open one-question consultation, for the home page widget."""
     now = timezone.now()
@@ -159,7 +163,7 @@ def named_contributions(consultation: Consultation) -> QuerySet[Participation]:
 def results(consultation: Consultation) -> dict[str, Any]:
     """The results of `consultation` (see `results_compute`), cached once it is closed."""
     if consultation.results_cache is not None:
-        return consultation.results_cache
+        return _relabel(consultation, consultation.results_cache)
     data = results_compute(consultation)
     if (
         consultation.scheduled_at is not None
@@ -169,6 +173,17 @@ def results(consultation: Consultation) -> dict[str, Any]:
             results_cache=data
         )
         consultation.results_cache = data
+    return data
+
+
+def _relabel(consultation: Consultation, data: dict[str, Any]) -> dict[str, Any]:
+    """Cached results with the option labels of the current language ("Yes", "Other"…):
+    the cache was written in the language of whoever asked first."""
+    labels = {q.pk: dict(q.options()) for q in consultation.questions.all()}
+    for question in data["questions"]:
+        names = labels.get(question["id"], {})
+        for option in question.get("options", []):
+            option["label"] = names.get(option["key"], option["label"])
     return data
 
 

@@ -362,6 +362,34 @@ def _locked(consultation: Consultation) -> Consultation:
 
 
 @transaction.atomic
+def consultation_reports_link(
+    *, actor: User, consultation: Consultation, report_ids: Sequence[int]
+) -> list[int]:
+    """Link the consultation to street reports (e.g. a cluster of reports about one crossing):
+    both pages show the link. Unknown numbers are refused. Allowed at any time."""
+    from civic.models import IssueReport
+
+    _require(actor, policy.may_manage)
+    wanted = set(report_ids)
+    found = set(IssueReport.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - found:
+        missing = ", ".join(f"#{pk}" for pk in sorted(wanted - found))
+        raise ValidationError(
+            {"reports": _("No street report %(numbers)s.") % {"numbers": missing}}
+        )
+    before = sorted(consultation.related_reports.values_list("pk", flat=True))
+    consultation.related_reports.set(sorted(found))
+    audit_record(
+        actor=actor,
+        action="civic.consultation_reports_link",
+        target=consultation,
+        before={"reports": before},
+        after={"reports": sorted(found)},
+    )
+    return sorted(found)
+
+
+@transaction.atomic
 def consultation_schedule(*, actor: User, consultation: Consultation) -> Consultation:
     """Draft → scheduled: residents see it, and it opens by itself at `opens_at`."""
     _require(actor, policy.may_manage)

@@ -24,4 +24,5 @@ urlpatterns = [
     path("consultations/<int:pk>/texts/", v.texts, name="texts"),
     path("consultations/<int:pk>/texts/<uuid:tid>/", v.text_moderate, name="text_moderate"),
     path("consultations/<int:pk>/paper/", v.paper_ballot, name="paper"),
+    path("consultations/<int:pk>/reports/", v.report_links, name="report_links"),
 ]

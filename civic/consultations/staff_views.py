@@ -14,7 +14,14 @@ from core.csv import csv_response
 from core.views import error_status, form_errors_from
 
 from . import policy, selectors, services
-from .forms import AnswerForm, ConsultationForm, ModerationForm, OutcomeForm, QuestionForm
+from .forms import (
+    AnswerForm,
+    ConsultationForm,
+    ModerationForm,
+    OutcomeForm,
+    QuestionForm,
+    ReportLinksForm,
+)
 from .models import Consultation, ConsultationQuestion, TextAnswer, TextStatus
 from .views import detail_context, in_council_timezone
 
@@ -79,6 +86,13 @@ def _edit_context(consultation: Consultation, form=None, question_forms=None, ne
         or [(q, QuestionForm(consultation=consultation, question=q)) for q in questions],
         "new_question": new_form or QuestionForm(consultation=consultation),
         "editable": consultation.phase in ("draft", "scheduled"),
+        "links_form": ReportLinksForm(
+            initial={
+                "reports": ", ".join(
+                    str(pk) for pk in consultation.related_reports.values_list("pk", flat=True)
+                )
+            }
+        ),
     }
 
 
@@ -159,6 +173,27 @@ def question_remove(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
         services.question_delete(actor=request.user, question=question)
     except ValidationError as error:
         _flash(request, error)
+    return redirect("civic_staff:consultations:edit", pk=pk)
+
+
+@manage_required
+@require_POST
+def report_links(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = _get(pk)
+    form = ReportLinksForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consultation_reports_link(
+                actor=request.user,
+                consultation=consultation,
+                report_ids=form.cleaned_data["reports"],
+            )
+        except ValidationError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("Linked street reports saved."))
+    else:
+        messages.error(request, " ".join(form.errors["reports"]))
     return redirect("civic_staff:consultations:edit", pk=pk)
 
 

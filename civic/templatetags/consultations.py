@@ -24,3 +24,9 @@ def quick_poll(context) -> dict | None:
         "form": AnswerForm(consultation=poll, seed=str(user.pk)),
         "participated": selectors.participation_of(user, poll) is not None,
     }
+
+
+@register.simple_tag
+def consultations_for_report(report) -> list:
+    """The consultations (not drafts) staff linked to a street report."""
+    return list(selectors.consultations_linked_to(report))

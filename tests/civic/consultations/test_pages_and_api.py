@@ -400,3 +400,27 @@ def test_quick_poll_on_the_home_page(dinan, communications_officer, hood_a, vote
     # Once closed, the poll leaves the home page.
     services.consultation_close(actor=communications_officer, consultation=poll)
     assert "Quick: open" not in CouncilClient(dinan).get("/").content.decode()
+
+
+def test_street_reports_link_to_the_consultation_and_back(
+    dinan, communications_officer, hood_a, resident
+):
+    from tests.factories import IssueReportFactory
+
+    report = IssueReportFactory(title="Dangerous crossing on the quay")
+    c = make_consultation(communications_officer, title="Crossing on the quay")
+    staff = CouncilClient(dinan).login_as(communications_officer)
+    staff.post(f"/staff/consultations/{c.pk}/reports/", {"reports": f"#{report.pk}, 999999"})
+    assert not c.related_reports.exists()  # an unknown number: nothing linked
+    staff.post(f"/staff/consultations/{c.pk}/reports/", {"reports": f"#{report.pk}"})
+    assert list(c.related_reports.all()) == [report]
+    public = CouncilClient(dinan)
+    assert "Dangerous crossing on the quay" in public.get(c.get_absolute_url()).content.decode()
+    page = public.get(f"/reports/{report.pk}/").content.decode()
+    assert "Consultations about this" in page and "Crossing on the quay" in page
+    forbidden = (
+        CouncilClient(dinan)
+        .login_as(resident)
+        .post(f"/staff/consultations/{c.pk}/reports/", {"reports": ""})
+    )
+    assert forbidden.status_code == 403 and c.related_reports.count() == 1

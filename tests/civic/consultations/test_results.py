@@ -191,3 +191,33 @@ def test_free_text_is_published_only_after_moderation(
     api = CouncilClient(dinan).get(f"/api/v1/consultations/{c.pk}/results/").json()
     assert [t["text"] for t in api["texts"]] == ["More benches"]
     assert "parks (1)" in staff.get(f"/staff/consultations/{c.pk}/texts/?status=").content.decode()
+
+
+def test_results_are_cached_after_close_and_shown_in_the_readers_language(
+    dinan, communications_officer, hood_a
+):
+    from django.utils import timezone, translation
+
+    from civic.consultations.models import Consultation
+
+    c = make_consultation(communications_officer)
+    services.participation_submit(
+        user=citizen(hood_a), consultation=c, raw={c.questions.get().key: "yes"}
+    )
+    services.consultation_close(actor=communications_officer, consultation=c)
+    past = timezone.now() - selectors.CACHE_AFTER_CLOSE * 2
+    Consultation.objects.filter(pk=c.pk).update(
+        opens_at=past - selectors.CACHE_AFTER_CLOSE, closes_at=past
+    )
+    c.refresh_from_db()
+    with translation.override("fr"):
+        assert selectors.results(c)["questions"][0]["options"][0]["label"] == "Oui"
+    c.refresh_from_db()
+    assert c.results_cache is not None
+    # A ballot written behind the cache's back does not change the cached results...
+    from civic.consultations.models import Ballot
+
+    Ballot.objects.create(consultation=c, answers={}, codes=[])
+    assert selectors.results(c)["ballots"] == 1
+    # ...and an English reader reads English labels from the French-made cache.
+    assert selectors.results(c)["questions"][0]["options"][0]["label"] == "Yes"
