@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "Ballot",
     "Consultation",
+    "ConsultationAttachment",
     "ConsultationQuestion",
     "ConsultationSubscription",
     "Participation",
@@ -192,8 +193,42 @@ class Consultation(models.Model):
         return self.ballot_mode == BallotMode.SECRET
 
     @property
+    def cover_url(self) -> str:
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(self.cover_image) if self.cover_image else ""
+
+    @property
     def is_quick_poll(self) -> bool:
         return len(self.questions.all()) == 1
+
+
+class ConsultationAttachment(models.Model):
+    """A document residents read before answering (a plan, a study): a PDF or an image, checked
+    and stored under the council's public media."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def url(self) -> str:
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(self.file)
 
 
 class QuestionKind(models.TextChoices):

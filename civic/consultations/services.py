@@ -8,11 +8,15 @@ paper ballots.
 
 import datetime
 import random
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
@@ -22,6 +26,7 @@ from psycopg.types.json import Jsonb
 from accounts.models import User
 from community.models import Neighbourhood
 from core.audit import audit_record
+from core.images import CleanFile, clean_document, clean_image
 
 from . import policy
 from .eligibility import refusal, refusal_message
@@ -33,6 +38,7 @@ from .models import (
     BallotMode,
     Channel,
     Consultation,
+    ConsultationAttachment,
     ConsultationQuestion,
     ConsultationSubscription,
     Eligibility,
@@ -529,6 +535,85 @@ def outcome_publish(*, actor: User, consultation: Consultation, outcome: str) ->
     return consultation
 
 
+# --- cover image and attachments ------------------------------------------------------------
+
+COVER_MAX_BYTES = 8 * 1024 * 1024
+ATTACHMENT_MAX_BYTES = 15 * 1024 * 1024
+
+
+def _store(clean: CleanFile) -> str:
+    """Save a checked file under the council's public media, with a random name."""
+    name = f"civic/consultations/{secrets.token_urlsafe(18)}.{clean.extension}"
+    return default_storage.save(name, ContentFile(clean.content))
+
+
+def _delete_on_commit(name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+@transaction.atomic
+def consultation_cover_set(
+    *, actor: User, consultation: Consultation, upload: UploadedFile | None
+) -> Consultation:
+    """Set the cover image (re-encoded, without metadata), or remove it when `upload` is None."""
+    _require(actor, policy.may_manage)
+    consultation = _locked(consultation)
+    old = consultation.cover_image
+    name = ""
+    if upload is not None:
+        clean = clean_image(upload, max_bytes=COVER_MAX_BYTES, formats=("JPEG", "PNG", "WEBP"))
+        name = _store(clean)
+    consultation.cover_image = name
+    consultation.save(update_fields=["cover_image", "updated_at"])
+    _delete_on_commit(old)
+    audit_record(
+        actor=actor,
+        action="civic.consultation_cover_set",
+        target=consultation,
+        data={"removed": upload is None},
+    )
+    return consultation
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor: User, consultation: Consultation, upload: UploadedFile, title: str
+) -> ConsultationAttachment:
+    """A PDF (kept as is once checked) or an image (re-encoded) residents can read."""
+    _require(actor, policy.may_manage)
+    if not title.strip():
+        raise ValidationError({"title": _("Give the document a title.")})
+    clean = clean_document(upload, max_bytes=ATTACHMENT_MAX_BYTES)
+    attachment = ConsultationAttachment.objects.create(
+        consultation=consultation,
+        title=title.strip(),
+        file=_store(clean),
+        content_type=clean.content_type,
+        size=len(clean.content),
+    )
+    audit_record(
+        actor=actor,
+        action="civic.consultation_attachment_add",
+        target=consultation,
+        data={"attachment": attachment.pk, "title": attachment.title},
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor: User, attachment: ConsultationAttachment) -> None:
+    _require(actor, policy.may_manage)
+    audit_record(
+        actor=actor,
+        action="civic.consultation_attachment_delete",
+        target=attachment.consultation,
+        data={"attachment": attachment.pk, "title": attachment.title},
+    )
+    _delete_on_commit(attachment.file)
+    attachment.delete()
+
+
 # --- answers -----------------------------------------------------------------------------------
 
 
@@ -804,8 +889,9 @@ def paper_ballot_enter(
 def ballots_mix(*, consultation: Consultation) -> int:
     """Rewrite the consultation's ballot box in random order, in one statement: afterwards no
     ballot carries the transaction id of the participation written with it, and the physical
-    order of ballots says nothing about the order in which they were cast. Does nothing when
-    no ballot was cast since the last mix. Returns the number of ballots rewritten."""
+    order of ballots says nothing about the order in which they were cast. The free texts of
+    secret ballots are rewritten the same way. Does nothing when no ballot was cast since the
+    last mix. Returns the number of ballots rewritten."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM civic_ballot WHERE consultation_id = %s AND NOT mixed)",
@@ -829,7 +915,23 @@ def ballots_mix(*, consultation: Consultation) -> int:
             """,
             [consultation.pk],
         )
-        return cursor.rowcount
+        mixed = cursor.rowcount
+        # Free texts of secret ballots were written in the voter's transaction too.
+        cursor.execute(
+            """
+            WITH texts AS (
+                DELETE FROM civic_textanswer t
+                USING civic_consultationquestion q
+                WHERE t.question_id = q.id AND q.consultation_id = %s
+                    AND t.participation_id IS NULL
+                RETURNING t.id, t.question_id, t.text, t.status, t.reason, t.themes
+            )
+            INSERT INTO civic_textanswer (id, question_id, text, status, reason, themes)
+            SELECT id, question_id, text, status, reason, themes FROM texts ORDER BY random()
+            """,
+            [consultation.pk],
+        )
+        return mixed
 
 
 def ballots_mix_open() -> int:
@@ -857,7 +959,10 @@ def text_answer_moderate(
         raise ValidationError({"status": _("Publish or hide the answer.")})
     if status == TextStatus.HIDDEN and not reason.strip():
         raise ValidationError({"reason": _("Say why the answer is hidden.")})
-    answer = TextAnswer.objects.select_for_update().get(pk=answer.pk)
+    found = TextAnswer.objects.select_for_update().filter(pk=answer.pk).first()
+    if found is None:  # rewritten by ballots_mix at this very moment
+        raise ValidationError(_("Please try again."))
+    answer = found
     before = {"status": answer.status, "themes": answer.themes}
     answer.status = status
     answer.reason = reason.strip() if status == TextStatus.HIDDEN else ""

@@ -25,4 +25,11 @@ urlpatterns = [
     path("consultations/<int:pk>/texts/<uuid:tid>/", v.text_moderate, name="text_moderate"),
     path("consultations/<int:pk>/paper/", v.paper_ballot, name="paper"),
     path("consultations/<int:pk>/reports/", v.report_links, name="report_links"),
+    path("consultations/<int:pk>/cover/", v.cover, name="cover"),
+    path("consultations/<int:pk>/attachments/", v.attachment_add, name="attachment_add"),
+    path(
+        "consultations/<int:pk>/attachments/<int:aid>/delete/",
+        v.attachment_remove,
+        name="attachment_delete",
+    ),
 ]

@@ -22,7 +22,13 @@ from .forms import (
     QuestionForm,
     ReportLinksForm,
 )
-from .models import Consultation, ConsultationQuestion, TextAnswer, TextStatus
+from .models import (
+    Consultation,
+    ConsultationAttachment,
+    ConsultationQuestion,
+    TextAnswer,
+    TextStatus,
+)
 from .views import detail_context, in_council_timezone
 
 staff_required = role_required(*policy.STAFF_ROLES)
@@ -194,6 +200,55 @@ def report_links(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Linked street reports saved."))
     else:
         messages.error(request, " ".join(form.errors["reports"]))
+    return redirect("civic_staff:consultations:edit", pk=pk)
+
+
+@manage_required
+@require_POST
+def cover(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = _get(pk)
+    upload = request.FILES.get("cover")
+    if upload is None and request.POST.get("remove") != "1":
+        messages.error(request, _("Choose an image."))
+        return redirect("civic_staff:consultations:edit", pk=pk)
+    try:
+        services.consultation_cover_set(
+            actor=request.user, consultation=consultation, upload=upload
+        )
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("Cover image saved."))
+    return redirect("civic_staff:consultations:edit", pk=pk)
+
+
+@manage_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = _get(pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file."))
+        return redirect("civic_staff:consultations:edit", pk=pk)
+    try:
+        services.attachment_add(
+            actor=request.user,
+            consultation=consultation,
+            upload=upload,
+            title=request.POST.get("title", "")[:200],
+        )
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("Document added."))
+    return redirect("civic_staff:consultations:edit", pk=pk)
+
+
+@manage_required
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int, aid: int) -> HttpResponse:
+    attachment = get_object_or_404(ConsultationAttachment, pk=aid, consultation_id=pk)
+    services.attachment_delete(actor=request.user, attachment=attachment)
     return redirect("civic_staff:consultations:edit", pk=pk)
 
 

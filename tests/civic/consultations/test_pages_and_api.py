@@ -424,3 +424,37 @@ def test_street_reports_link_to_the_consultation_and_back(
         .post(f"/staff/consultations/{c.pk}/reports/", {"reports": ""})
     )
     assert forbidden.status_code == 403 and c.related_reports.count() == 1
+
+
+def test_cover_image_and_documents_are_checked_and_shown(
+    dinan, communications_officer, hood_a, resident
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ..conftest import jpeg_with_gps, not_an_image
+
+    c = make_consultation(communications_officer)
+    staff = CouncilClient(dinan).login_as(communications_officer)
+    staff.post(f"/staff/consultations/{c.pk}/cover/", {"cover": jpeg_with_gps()})
+    c.refresh_from_db()
+    assert c.cover_image.startswith("civic/consultations/")
+    cover = CouncilClient(dinan).get(c.cover_url)
+    body = b"".join(cover.streaming_content)
+    assert cover.status_code == 200 and b"GPS" not in body and b"SpyCamMaker" not in body
+    response = staff.post(f"/staff/consultations/{c.pk}/cover/", {"cover": not_an_image()})
+    assert "not an accepted image" in staff.get(response["Location"]).content.decode()
+    pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    staff.post(f"/staff/consultations/{c.pk}/attachments/", {"title": "Plan", "file": pdf})
+    fake = SimpleUploadedFile("plan.pdf", b"MZ\x90\x00 not a pdf" * 10)
+    staff.post(f"/staff/consultations/{c.pk}/attachments/", {"title": "Evil", "file": fake})
+    (attachment,) = c.attachments.all()
+    page = CouncilClient(dinan).get(c.get_absolute_url()).content.decode()
+    assert c.cover_url in page and attachment.url in page and "Plan" in page
+    refused = (
+        CouncilClient(dinan)
+        .login_as(resident)
+        .post(f"/staff/consultations/{c.pk}/attachments/{attachment.pk}/delete/")
+    )
+    assert refused.status_code == 403
+    staff.post(f"/staff/consultations/{c.pk}/attachments/{attachment.pk}/delete/")
+    assert not c.attachments.exists()

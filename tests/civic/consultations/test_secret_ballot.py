@@ -10,7 +10,14 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from civic.consultations import services
-from civic.consultations.models import Ballot, Consultation, Participation
+from civic.consultations.models import (
+    Ballot,
+    Consultation,
+    Participation,
+    QuestionKind,
+    TextAnswer,
+)
+from civic.consultations.services import QuestionSpec
 from community.models import Neighbourhood
 from tests.conftest import make_user
 
@@ -61,8 +68,14 @@ def _rank_correlation(xs: list[int], ys: list[int]) -> float:
 
 
 def test_ballot_order_ids_and_transactions_do_not_follow_the_voters(communications_officer, hood_a):
-    c = make_consultation(communications_officer)
-    key = c.questions.get().key
+    c = make_consultation(
+        communications_officer,
+        questions=[
+            QuestionSpec(kind=QuestionKind.YES_NO, label="Agree?"),
+            QuestionSpec(kind=QuestionKind.SHORT_TEXT, label="Why?", required=False),
+        ],
+    )
+    key, why = (q.key for q in c.questions.order_by("order"))
     receipts = []
     # Each resident answers with their position, so the test can tell who cast which ballot.
     people = [citizen(hood_a) for _ in range(100)]
@@ -70,9 +83,8 @@ def test_ballot_order_ids_and_transactions_do_not_follow_the_voters(communicatio
         answer = ["yes", "no", "abstain"][i % 3]
         with connection.cursor() as cursor:  # a new transaction id per vote, as in production
             cursor.execute("SAVEPOINT vote")
-        receipts.append(
-            services.participation_submit(user=person, consultation=c, raw={key: answer})
-        )
+        raw = {key: answer, why: f"Reason {i}" if i % 10 == 0 else ""}
+        receipts.append(services.participation_submit(user=person, consultation=c, raw=raw))
     assert services.ballots_mix(consultation=c) == 100
     assert services.ballots_mix(consultation=c) == 0  # nothing new: the box is left alone
     with connection.cursor() as cursor:
@@ -86,6 +98,8 @@ def test_ballot_order_ids_and_transactions_do_not_follow_the_voters(communicatio
             [c.pk],
         )
         participation_xids = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT DISTINCT xmin::text FROM civic_textanswer")
+        text_xids = {row[0] for row in cursor.fetchall()}
     cast_order = {r: i for i, r in enumerate(receipts)}
     physical_order = [cast_order[r] for r, _x in physical]
     assert sorted(physical_order) == list(range(100))
@@ -98,6 +112,8 @@ def test_ballot_order_ids_and_transactions_do_not_follow_the_voters(communicatio
     # Every ballot now carries the mixer's transaction id, shared with no participation.
     ballot_xids = {x for _r, x in physical}
     assert len(ballot_xids) == 1 and not ballot_xids & participation_xids
+    # The same for free texts, which are not linked to their ballot either.
+    assert TextAnswer.objects.count() == 10 and text_xids == ballot_xids
     # Participations hold the day only; ballots no time at all.
     assert {p.day for p in Participation.objects.filter(consultation=c)} == {
         Participation.objects.filter(consultation=c).first().day
