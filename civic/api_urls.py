@@ -1,3 +1,4 @@
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -9,4 +10,4 @@ router.register("civic/categories", api.CategoryViewSet, basename="category")
 router.register("civic/reports", api.ReportViewSet, basename="report")
 router.register("civic/triage", api.TriageViewSet, basename="triage")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("", include("civic.consultations.api_urls"))]

@@ -11,6 +11,9 @@ class CivicConfig(AppConfig):
         from accounts.roles import Role
         from core import privacy
 
+        from .consultations import policy as consultation_policy
+        from .consultations import services as consultation_services
+        from .consultations import tasks as consultation_tasks  # noqa: F401  (registers the tasks)
         from .policy import TRIAGE_ROLES
         from .services.privacy import civic_erase, civic_export
 
@@ -25,4 +28,17 @@ class CivicConfig(AppConfig):
             PortalSection(
                 _("Open311 keys"), "civic_staff:api_keys", (Role.COUNCIL_ADMIN,), order=85
             )
+        )
+        register(
+            PortalSection(
+                _("Consultations"),
+                "civic_staff:consultations:list",
+                consultation_policy.STAFF_ROLES,
+                order=30,
+            )
+        )
+        privacy.register(
+            "consultations",
+            exporter=consultation_services.personal_data_export,
+            eraser=consultation_services.personal_data_erase,
         )

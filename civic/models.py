@@ -455,3 +455,6 @@ class MapSettings(models.Model):
     @classmethod
     def current(cls) -> "MapSettings":
         return cls.objects.order_by("pk").first() or cls()
+
+
+from .consultations.models import *  # noqa: E402, F403  (the models of civic/consultations/)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import photos
 from . import staff_views as v
@@ -32,4 +32,5 @@ urlpatterns = [
     path("civic/keys/", v.api_keys, name="api_keys"),
     path("civic/keys/<int:pk>/revoke/", v.api_key_revoke, name="api_key_revoke"),
     path("civic/settings/", v.map_settings, name="map_settings"),
+    path("", include("civic.consultations.staff_urls")),
 ]

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from . import open311, views
 
@@ -21,6 +21,7 @@ urlpatterns = [
         "reports/<int:pk>/confirm-fixed/", views.report_confirm_fixed, name="report_confirm_fixed"
     ),
     path("reports/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("", include("civic.consultations.urls")),
     # Open311 GeoReport v2
     path("open311/v2/", open311.not_found, name="open311_root"),
     re_path(r"^open311/v2/discovery" + FMT, open311.discovery, name="open311_discovery"),

@@ -274,6 +274,8 @@ CELERY_TASK_ROUTES = {
     "community.tasks.expire_verifications": _FANOUT_ROUTE,
     "alerts.tasks.erase_expired_phone_numbers_everywhere": _FANOUT_ROUTE,
     "alerts.tasks.erase_expired_phone_numbers": _FANOUT_ROUTE,
+    "civic.consultations.tasks.periodic_everywhere": _FANOUT_ROUTE,
+    "civic.consultations.tasks.periodic": _FANOUT_ROUTE,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
@@ -287,6 +289,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "alerts-erase-expired-phone-numbers": {
         "task": "alerts.tasks.erase_expired_phone_numbers_everywhere",
         "schedule": 86400,
+    },
+    # Consultations: opening emails, reminders two days before close, mixing of ballot boxes.
+    "civic-consultations-periodic": {
+        "task": "civic.consultations.tasks.periodic_everywhere",
+        "schedule": 300,
     },
 }
 

@@ -1,0 +1,279 @@
+"""Consultations at scale: a secret consultation with 10 questions and 10,000 ballots already
+cast; prints the p50/p95 of submitting one more ballot (the whole service: eligibility, locks,
+validation, participation and ballot rows, commit), the time to compute the results of the
+10,000 ballots x 10 questions (SQL tallies, breakdown by neighbourhood, suppression), and the
+time to mix the ballot box.
+
+    python bench/bench_consultations.py            (env from `infra/dev/services.sh env`)
+
+It uses its own database: BENCH_DATABASE_URL, or DATABASE_URL's database name + "_bench"
+(created and migrated on the first run; the seeded ballots are kept for the next runs).
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("DEBUG", "false")
+
+BALLOTS = int(os.environ.get("BENCH_CONSULTATION_BALLOTS", "10000"))
+SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "200"))
+RUNS = int(os.environ.get("BENCH_RUNS", "20"))
+SLUG, HOST = "bench-consult", "bench-consult.localhost"
+TITLE = "Bench: 10 questions"
+
+
+def _bench_database_url() -> str:
+    explicit = os.environ.get("BENCH_DATABASE_URL")
+    if explicit:
+        return explicit
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def setup() -> None:
+    url = _bench_database_url()
+    _ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", verbosity=0)
+
+
+def _answer(rng: random.Random, questions) -> dict:
+    from civic.consultations.models import QuestionKind
+
+    answers: dict = {}
+    for q in questions:
+        keys = [k for k, _label in q.options()]
+        if q.kind == QuestionKind.SINGLE or q.kind == QuestionKind.YES_NO:
+            answers[q.key] = rng.choice(keys)
+        elif q.kind == QuestionKind.MULTIPLE:
+            answers[q.key] = rng.sample(keys, rng.randint(1, 2))
+        elif q.kind == QuestionKind.RANKING:
+            answers[q.key] = rng.sample(keys, len(keys))
+        elif q.kind == QuestionKind.SCALE:
+            answers[q.key] = int(rng.choice(keys))
+        elif q.kind == QuestionKind.NUMBER:
+            answers[q.key] = rng.randint(0, 30)
+    return answers
+
+
+def seed():
+    from django.db import connection
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import Council
+    from tenants.services import council_create, platform_ensure_public
+
+    platform_ensure_public()
+    council = Council.objects.filter(slug=SLUG).first()
+    if council is None:
+        council = council_create(
+            slug=SLUG,
+            name="Bench Consult",
+            domains=[HOST],
+            admin_email="admin@bench-consult.example",
+            admin_password="bench-password-123",
+        ).council
+    with tenant_context(council):
+        from accounts.services import staff_member_create
+        from civic.consultations import services
+        from civic.consultations.models import (
+            Ballot,
+            Consultation,
+            Participation,
+            QuestionKind,
+            tally_codes,
+        )
+        from civic.consultations.services import QuestionSpec
+        from community.models import CommunitySettings, Neighbourhood
+
+        officer = staff_member_create(
+            email="comms@bench-consult.example",
+            full_name="Comms",
+            roles=["communications_officer"],
+            password="bench-password-123",
+        )
+        hoods = [Neighbourhood.objects.get_or_create(name=f"Quartier {i}")[0] for i in range(6)]
+        consultation = Consultation.objects.filter(title=TITLE).first()
+        if consultation is None:
+            now = timezone.now()
+            consultation = services.consultation_create(
+                actor=officer,
+                title=TITLE,
+                opens_at=now,
+                closes_at=now + timedelta(days=365),
+                eligibility="verified",
+            )
+            specs = [
+                QuestionSpec(kind=QuestionKind.SINGLE, label="Route", choices=["A", "B", "C"]),
+                QuestionSpec(kind=QuestionKind.SINGLE, label="Colour", choices=["Red", "Blue"]),
+                QuestionSpec(
+                    kind=QuestionKind.MULTIPLE, label="Days", choices=["Mo", "Tu", "We", "Th"]
+                ),
+                QuestionSpec(kind=QuestionKind.MULTIPLE, label="Uses", choices=["Walk", "Bike"]),
+                QuestionSpec(
+                    kind=QuestionKind.RANKING, label="Projects", choices=["Park", "Pool", "Lib"]
+                ),
+                QuestionSpec(kind=QuestionKind.SCALE, label="Safety", scale_min=1, scale_max=5),
+                QuestionSpec(kind=QuestionKind.SCALE, label="Noise", scale_min=0, scale_max=10),
+                QuestionSpec(kind=QuestionKind.YES_NO, label="Ban cars?"),
+                QuestionSpec(kind=QuestionKind.YES_NO, label="More benches?"),
+                QuestionSpec(kind=QuestionKind.NUMBER, label="Trips", number_min=0, number_max=50),
+            ]
+            for spec in specs:
+                services.question_save(actor=officer, consultation=consultation, spec=spec)
+            services.consultation_schedule(actor=officer, consultation=consultation)
+        questions = list(consultation.questions.all())
+        have = Ballot.objects.filter(consultation=consultation).count()
+        if have < BALLOTS:
+            print(f"seeding {BALLOTS - have} ballots…", flush=True)
+            rng = random.Random(42)
+            day = timezone.localdate()
+            for start in range(have, BALLOTS, 2000):
+                size = min(2000, BALLOTS - start)
+                by_key = {q.key: q for q in questions}
+                rows = []
+                for _ in range(size):
+                    answers = _answer(rng, questions)
+                    rows.append(
+                        Ballot(
+                            consultation=consultation,
+                            answers=answers,
+                            codes=tally_codes(by_key, answers),
+                            neighbourhood=rng.choice(hoods),
+                        )
+                    )
+                Ballot.objects.bulk_create(rows)
+                # Participations of the seeded ballots (their people are not needed here).
+                Participation.objects.bulk_create(
+                    [Participation(consultation=consultation, day=day) for _ in range(size)]
+                )
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        settings = CommunitySettings.load()
+        settings.require_vote = True
+        settings.save()
+        return council, consultation, hoods
+
+
+def _people(count: int, hoods) -> list:
+    from django.utils import timezone
+
+    from accounts.models import User
+    from community.models import Residence, Status
+
+    stamp = time.time_ns()
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"voter{stamp}-{i}@bench.example",
+                full_name=f"Voter {i}",
+                email_confirmed=True,
+            )
+            for i in range(count)
+        ]
+    )
+    Residence.objects.bulk_create(
+        [
+            Residence(
+                user=u,
+                address_line1=f"{i} rue du Bench",
+                postcode="22100",
+                city="Dinan",
+                neighbourhood=hoods[i % len(hoods)],
+                household_key=f"h{stamp}-{i}",
+                status=Status.VERIFIED,
+                verified_at=timezone.now(),
+            )
+            for i, u in enumerate(users)
+        ]
+    )
+    return users
+
+
+def percentiles(samples_ms: list[float]) -> str:
+    # As bench/_setup.py, which is not imported: it sets Django up on the development database.
+    ordered = sorted(samples_ms)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return (
+        f"p50 {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms, max {ordered[-1]:.2f} ms "
+        f"(n={len(ordered)})"
+    )
+
+
+def main() -> None:
+    setup()
+    from django_tenants.utils import tenant_context
+
+    council, consultation, hoods = seed()
+    with tenant_context(council):
+        from civic.consultations import selectors, services
+        from civic.consultations.models import Ballot
+
+        questions = list(consultation.questions.all())
+        rng = random.Random()
+        people = _people(SUBMISSIONS, hoods)
+        before = Ballot.objects.filter(consultation=consultation).count()
+        timings = []
+        for person in people:
+            answers = _answer(rng, questions)
+            raw = {
+                k: ([str(x) for x in v] if isinstance(v, list) else str(v))
+                for k, v in answers.items()
+            }
+            started = time.perf_counter()
+            services.participation_submit(user=person, consultation=consultation, raw=raw)
+            timings.append((time.perf_counter() - started) * 1000)
+        print(f"ballot submission with {before:,} ballots already cast: {percentiles(timings)}")
+        results_ms = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            data = selectors.results_compute(consultation)
+            results_ms.append((time.perf_counter() - started) * 1000)
+        first = data["questions"][0]
+        assert first["answered"] == data["ballots"], "every ballot is tallied"
+        print(
+            f"results of {data['ballots']:,} ballots x {len(questions)} questions: "
+            f"{percentiles(results_ms)}"
+        )
+        started = time.perf_counter()
+        mixed = services.ballots_mix(consultation=consultation)
+        full = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        services.ballots_mix(consultation=consultation)
+        idle = (time.perf_counter() - started) * 1000
+        print(
+            f"mixing the ballot box: {mixed:,} ballots rewritten in {full:.0f} ms; "
+            f"{idle:.1f} ms when nothing new was cast"
+        )
+        print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
