@@ -129,11 +129,15 @@ def neighbourhood_for(latitude: float | None, longitude: float | None) -> Neighb
     return neighbourhood_for_point(lon=longitude, lat=latitude)
 
 
-def _clean_photos(uploads: Sequence[UploadedFile], *, already: int = 0) -> list[CleanFile]:
+def _check_photo_count(uploads: Sequence[UploadedFile], *, already: int = 0) -> None:
     if already + len(uploads) > MAX_PHOTOS:
         raise ValidationError(
             _("You can attach up to %(count)s photos.") % {"count": MAX_PHOTOS}, code="too_many"
         )
+
+
+def _clean_photos(uploads: Sequence[UploadedFile], *, already: int = 0) -> list[CleanFile]:
+    _check_photo_count(uploads, already=already)
     return [
         clean_image(u, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG", "PNG", "WEBP")) for u in uploads
     ]
@@ -189,8 +193,11 @@ def _report_insert(
     if not description:
         raise ValidationError({"description": _("Describe the problem.")})
     answers = answers_clean(category=category, raw=content.answers)
-    photos = _clean_photos(content.photos)
+    _check_photo_count(content.photos)
+    # Counted before any photo is decoded: decoding is the costly part, a refused sender must
+    # not get it for free.
     ratelimit.enforce(rate_key, limit=rate_limit, window=3600, message=TOO_MANY_REPORTS)
+    photos = _clean_photos(content.photos)
 
     now = timezone.now()
     report = IssueReport.objects.create(
