@@ -10,12 +10,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import HasRole
+from core.params import parse_int
+from core.parsers import JSONParser
 
 from . import policy, selectors, services
 from .models import Category, IssueReport, ReportEvent, ReportPhoto, Source
@@ -122,7 +124,7 @@ class AnswersField(serializers.DictField):
         if isinstance(data, str):
             try:
                 data = json.loads(data or "{}")
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 raise ValidationError("answers must be a JSON object.") from error
         return super().to_internal_value(data)
 
@@ -223,7 +225,7 @@ FILTER_PARAMS = [
 class ReportViewSet(viewsets.GenericViewSet):
     """Reports as the public sees them; residents create, follow, reopen."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]  # JSON nested too deep: 400
     serializer_class = PublicReportSerializer
     page_size = 50
 
@@ -242,7 +244,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     def list(self, request):
         get = request.query_params
         filters = selectors.PublicFilters.from_query(get)
-        before = int(get["before"]) if get.get("before", "").isdigit() else None
+        before = parse_int(get.get("before"))
         rows, next_before = selectors.reports_page(
             selectors.reports_public_filtered(filters), before=before, size=self.page_size
         )
@@ -327,7 +329,7 @@ class TriageViewSet(viewsets.GenericViewSet):
     def list(self, request):
         get = request.query_params
         filters = selectors.TriageFilters.from_query(get)
-        page = int(get["page"]) if get.get("page", "").isdigit() and int(get["page"]) > 0 else 1
+        page = parse_int(get.get("page"), minimum=1, maximum=100_000) or 1
         qs = selectors.reports_triage(request.user, filters).prefetch_related("photos")
         rows = list(qs[(page - 1) * self.page_size : page * self.page_size + 1])
         return Response(

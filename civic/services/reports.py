@@ -292,6 +292,9 @@ def _contact_email(raw: str) -> str:
     if not email:
         return ""
     try:
+        # The column holds 254 characters (RFC 5321's limit); the validator accepts up to 320.
+        if len(email) > 254:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError as error:
         raise ValidationError({"email": _("Enter a valid email address.")}) from error

@@ -9,7 +9,7 @@ from community.models import RequestStatus, VerificationRequest
 from community.services import PROOF_UPLOADS_PER_HOUR
 from tests.conftest import CouncilClient, make_user
 
-from .conftest import declare, upload, verified
+from .conftest import declare, pdf_bytes, upload, verified
 
 
 def test_a_verified_resident_is_refused_before_their_file_is_read(in_dinan):
@@ -79,3 +79,14 @@ def test_vouch_code_lookups_by_post_are_limited_too(dinan, neighbours):
     for _ in range(30):
         assert client.post("/verify/vouch/ABCDEFGH/").status_code == 404
     assert client.post("/verify/vouch/ABCDEFGH/").status_code == 429
+
+
+def test_a_pdf_proof_is_downloaded_under_a_sandbox_never_shown_inline(
+    dinan, pending_resident, staff
+):
+    submitted = services.proof_submit(user=pending_resident, upload=upload("bill.pdf", pdf_bytes()))
+    client = CouncilClient(dinan).login_as(staff)
+    response = client.get(f"/staff/community/verification/{submitted.pk}/document/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Security-Policy"].startswith("sandbox")

@@ -1,4 +1,5 @@
-"""Issue 15: a report's photos are decoded only after the reporter's rights and rate limit."""
+"""Issue 15: a report's photos are decoded only after the reporter's rights and rate limit;
+Open311 input out of bounds is a 400."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -41,3 +42,21 @@ def test_refused_photos_count_against_the_hourly_limit(resident, pothole, settin
     with pytest.raises(ValidationError) as error:
         _report(resident, pothole, photos=[not_an_image()])
     assert error.value.code == "rate_limited"
+
+
+def test_an_overlong_open311_email_is_a_400(client_dinan, pothole, council_admin):
+    _key, raw = services.api_key_create(name="City app", created_by=council_admin)
+    response = client_dinan.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": raw,
+            "service_code": "pothole",
+            "lat": "48.4551",
+            "long": "-2.0499",
+            "description": "Pothole",
+            "attribute[depth]": "12",
+            "email": "a" * 290 + "@example.org",
+        },
+    )
+    assert response.status_code == 400
+    assert not IssueReport.objects.exists()
