@@ -237,6 +237,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Errors every operation can answer with (400/401/403/404/429), documented once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "civic.models.Status",
         "SettableReportStatusEnum": "civic.api.SETTABLE_STATUSES",
