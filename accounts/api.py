@@ -63,7 +63,7 @@ class TokenView(APIView):
                 {"detail": _("That email and password do not match an account of this council.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        services.login_failures_clear(email=email)
+        services.login_failures_clear(email=email, ip=ip)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

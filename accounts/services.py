@@ -383,18 +383,30 @@ def council_settings_update(
 # --- login throttling ------------------------------------------------------------------------
 
 
-def _failure_keys(email: str, ip: str) -> list[str]:
-    return [f"login-failures:email:{email_normalise(email)}", f"login-failures:ip:{ip}"]
+def _generation_key(email: str) -> str:
+    return f"login-failures:generation:{email_normalise(email)}"
+
+
+def _failure_keys(email: str, ip: str) -> tuple[str, str]:
+    """The counters a failed login adds to: this account from this address, and this address.
+    The account's counters carry a generation that a password reset moves on, which clears
+    them all whatever address they came from."""
+    generation = ratelimit.count(_generation_key(email))
+    return (
+        f"login-failures:account:{generation}:{email_normalise(email)}:{ip}",
+        f"login-failures:ip:{ip}",
+    )
 
 
 def login_is_locked(*, email: str, ip: str) -> bool:
-    """True when this email, or this address, had too many failed logins in the window.
-    The counts are in Redis under the council's key space: a lock at one council does not lock
-    the same email at another."""
+    """True when this account had too many failed logins *from this address*, or this address
+    too many over all accounts, in the window. Failures from elsewhere never lock the owner
+    out: locking by account alone let anyone lock anyone (admins included) with five wrong
+    passwords. The counts are in Redis under the council's key space."""
     limit = settings.LOGIN_MAX_FAILURES
-    email_key, ip_key = _failure_keys(email, ip)
+    account_key, ip_key = _failure_keys(email, ip)
     # An address gets more room than an account: several residents share a town-hall network.
-    return ratelimit.over(email_key, limit=limit) or ratelimit.over(ip_key, limit=limit * 4)
+    return ratelimit.over(account_key, limit=limit) or ratelimit.over(ip_key, limit=limit * 4)
 
 
 def login_failure_record(*, email: str, ip: str) -> None:
@@ -402,8 +414,16 @@ def login_failure_record(*, email: str, ip: str) -> None:
         ratelimit.hit(key, window=settings.LOGIN_LOCKOUT_SECONDS)
 
 
-def login_failures_clear(*, email: str) -> None:
-    ratelimit.reset(_failure_keys(email, "")[0])
+def login_failures_clear(*, email: str, ip: str) -> None:
+    """After a successful login: this account's failures from this address are forgiven (the
+    address's own count stays, or one known password would hide guessing at others)."""
+    ratelimit.reset(_failure_keys(email, ip)[0])
+
+
+def login_failures_reset(*, email: str) -> None:
+    """After a password reset: every lock on this account, from any address, is lifted."""
+    # Outlives the failure counters, so an expired generation never revives old counts.
+    ratelimit.hit(_generation_key(email), window=settings.LOGIN_LOCKOUT_SECONDS * 4)
 
 
 def random_password() -> str:

@@ -9,13 +9,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import client_ip
 from core.phones import phone_display
-from core.views import error_status, form_errors_from
+from core.views import error_status, form_errors_from, safe_next
 
 from . import services
 from .forms import AccountDeleteForm, LoginForm, ProfileForm, SignUpForm
@@ -65,9 +64,7 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
+    next_url = safe_next(request, "")
     form = LoginForm(request, request.POST or None)
     status, locked = 200, ""
     if request.method == "POST":
@@ -77,7 +74,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             locked = _("Too many failed attempts. Wait 15 minutes, or reset your password.")
             status = 429
         elif form.is_valid():
-            services.login_failures_clear(email=email)
+            services.login_failures_clear(email=email, ip=ip)
             login(request, form.user)
             return redirect(next_url or "home")
         else:
@@ -165,5 +162,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # Whoever reset the password owns the mailbox: failed logins no longer lock them out.
+        services.login_failures_reset(email=form.user.email)
         messages.success(self.request, _("Your password is set. You can now sign in."))
         return response

@@ -24,7 +24,9 @@ class AlertSerializer(serializers.ModelSerializer):
     neighbourhoods = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Neighbourhood.objects.all(), required=False
     )
-    references = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
+    references = serializers.SlugRelatedField(
+        slug_field="identifier", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Alert

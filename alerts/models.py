@@ -426,6 +426,18 @@ class MessageStatusCallback(models.Model):
         return f"{self.message_sid} {self.status}"
 
 
+class InboundMessage(models.Model):
+    """The SID of every inbound SMS acted on, once: a captured webhook (a signed STOP or START)
+    replayed later finds its SID here and changes nothing. Twilio's signature carries no time,
+    so the SIDs are kept (they say nothing about anyone)."""
+
+    message_sid = models.CharField(max_length=40, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.message_sid
+
+
 class AlertTestSend(models.Model):
     """A draft sent to its author's own phone before the real send."""
 

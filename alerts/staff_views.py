@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import role_required
 from community.models import Neighbourhood
 from core.csv import csv_response
+from core.params import parse_ints
 
 from . import selectors, services
 from .forms import AlertForm, AlertSettingsForm
@@ -238,7 +239,7 @@ def alert_estimate(request: HttpRequest) -> JsonResponse:
     """Live figures for the compose page: segments of the text, recipients of the target."""
     text = request.GET.get("text", "")[:1600]
     whole = request.GET.get("target", "council") == "council"
-    ids = [int(i) for i in request.GET.getlist("neighbourhoods") if i.isdigit()]
+    ids = parse_ints(request.GET.getlist("neighbourhoods"))
     ids = list(Neighbourhood.objects.filter(pk__in=ids).values_list("pk", flat=True))
     info = sms_segments(text)
     count = selectors.recipient_count(whole_council=whole, neighbourhood_ids=ids)

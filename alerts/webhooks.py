@@ -10,11 +10,13 @@ URL is never taken from the request's own scheme (DESIGN.md §4).
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.http.request import split_domain_port
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
+
+from core.params import parse_int
 
 from . import services
 from .credentials import credentials_for_account
@@ -49,11 +51,14 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
 def twilio_status(request: HttpRequest) -> HttpResponse:
     if not signature_is_valid(request):
         return _forbidden(request)
-    code = request.POST.get("ErrorCode", "")
+    code = request.POST.get("ErrorCode", "").strip()
+    error_code = parse_int(code)
+    if code and error_code is None:
+        return HttpResponseBadRequest("ErrorCode must be a number", content_type="text/plain")
     services.message_status_record(
         message_sid=request.POST.get("MessageSid", ""),
         status=request.POST.get("MessageStatus", ""),
-        error_code=int(code) if code.isdigit() else None,
+        error_code=error_code,
     )
     return HttpResponse(status=204)
 
@@ -67,6 +72,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         from_phone=request.POST.get("From", ""),
         body=request.POST.get("Body", ""),
         opt_out_type=request.POST.get("OptOutType", ""),
+        message_sid=request.POST.get("MessageSid", ""),
     )
     # Twilio's Advanced Opt-Out answers the resident itself: no reply of our own.
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

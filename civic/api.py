@@ -5,17 +5,21 @@ the staff view, limited to the reports the staff member may act on."""
 
 import json
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.pagination import BasePagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import HasRole
+from core.params import parse_int
+from core.parsers import JSONParser
 
 from . import policy, selectors, services
 from .models import Category, IssueReport, ReportEvent, ReportPhoto, Source
@@ -71,7 +75,7 @@ class PublicReportSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     reporter_name = serializers.CharField(source="public_reporter_name")
     photos = serializers.SerializerMethodField()
-    duplicate_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    duplicate_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = IssueReport
@@ -122,7 +126,7 @@ class AnswersField(serializers.DictField):
         if isinstance(data, str):
             try:
                 data = json.loads(data or "{}")
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 raise ValidationError("answers must be a JSON object.") from error
         return super().to_internal_value(data)
 
@@ -147,7 +151,7 @@ class StaffPhotoSerializer(serializers.ModelSerializer):
 
 class StaffReportSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assignee = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignee = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField()
     photos = StaffPhotoSerializer(many=True, read_only=True)
 
@@ -212,6 +216,47 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.categories_active()
 
 
+class _PageShape(BasePagination):
+    """How a list answers: one page object, `{"results": [...], <next>: ...}`. The views build
+    the page themselves; this class only tells the OpenAPI schema its shape."""
+
+    next_field = ""
+    next_help = ""
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["results", self.next_field],
+            "properties": {
+                "results": schema,
+                self.next_field: {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": self.next_help,
+                },
+            },
+        }
+
+    def get_schema_operation_parameters(self, view) -> list:
+        return []  # the views document their own paging parameters
+
+
+class BeforePageShape(_PageShape):
+    next_field, next_help = "next_before", "Pass as `before` for the next page; null at the end."
+
+
+class NumberPageShape(_PageShape):
+    next_field, next_help = "next_page", "Pass as `page` for the next page; null at the end."
+
+
+def _id(raw: object) -> int:
+    """A report id from the URL (the router accepts any text there): 404 unless a number."""
+    number = parse_int(raw)
+    if number is None:
+        raise Http404
+    return number
+
+
 FILTER_PARAMS = [
     OpenApiParameter("status", str, description="open, closed or a status"),
     OpenApiParameter("category", int),
@@ -223,8 +268,9 @@ FILTER_PARAMS = [
 class ReportViewSet(viewsets.GenericViewSet):
     """Reports as the public sees them; residents create, follow, reopen."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]  # JSON nested too deep: 400
     serializer_class = PublicReportSerializer
+    pagination_class = BeforePageShape
     page_size = 50
 
     def get_permissions(self):
@@ -236,13 +282,13 @@ class ReportViewSet(viewsets.GenericViewSet):
         return selectors.reports_public()
 
     def _report(self, pk) -> IssueReport:
-        return get_object_or_404(IssueReport, pk=pk)
+        return get_object_or_404(IssueReport, pk=_id(pk))
 
     @extend_schema(parameters=FILTER_PARAMS)
     def list(self, request):
         get = request.query_params
         filters = selectors.PublicFilters.from_query(get)
-        before = int(get["before"]) if get.get("before", "").isdigit() else None
+        before = parse_int(get.get("before"))
         rows, next_before = selectors.reports_page(
             selectors.reports_public_filtered(filters), before=before, size=self.page_size
         )
@@ -253,9 +299,9 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=PublicReportDetailSerializer)
     def retrieve(self, request, pk=None):
         try:
-            report = selectors.report_public_detail(int(pk))
-        except (IssueReport.DoesNotExist, ValueError):
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            report = selectors.report_public_detail(_id(pk))
+        except IssueReport.DoesNotExist as error:
+            raise Http404 from error
         return Response(PublicReportDetailSerializer(report).data)
 
     @extend_schema(request=ReportCreateSerializer, responses={201: PublicReportDetailSerializer})
@@ -315,19 +361,20 @@ class TriageViewSet(viewsets.GenericViewSet):
 
     permission_classes = [HasRole.of(*policy.TRIAGE_ROLES)]
     serializer_class = StaffReportSerializer
+    pagination_class = NumberPageShape
     page_size = 100
 
     def get_queryset(self):
         return selectors.reports_for_staff(self.request.user).prefetch_related("photos")
 
     def _report(self, pk) -> IssueReport:
-        return get_object_or_404(self.get_queryset(), pk=pk)
+        return get_object_or_404(self.get_queryset(), pk=_id(pk))
 
     @extend_schema(parameters=TRIAGE_PARAMS)
     def list(self, request):
         get = request.query_params
         filters = selectors.TriageFilters.from_query(get)
-        page = int(get["page"]) if get.get("page", "").isdigit() and int(get["page"]) > 0 else 1
+        page = parse_int(get.get("page"), minimum=1, maximum=100_000) or 1
         qs = selectors.reports_triage(request.user, filters).prefetch_related("photos")
         rows = list(qs[(page - 1) * self.page_size : page * self.page_size + 1])
         return Response(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from core.params import parse_float, parse_int, parse_ints
 from core.ratelimit import RateLimited
 from core.text import xml_safe
 
@@ -279,9 +280,10 @@ def _positive_int(params, name: str, default: int, maximum: int) -> int:
     raw = params.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    value = parse_int(raw, minimum=1)
+    if value is None:
         raise Open311Error(400, _("%(name)s must be a positive whole number.") % {"name": name})
-    return min(int(raw), maximum)
+    return min(value, maximum)
 
 
 def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -290,9 +292,10 @@ def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     ids = [part.strip() for part in params.get("service_request_id", "").split(",") if part.strip()]
     if ids:
         # The spec: a list of ids overrides every other parameter.
-        if not all(part.isdigit() for part in ids):
+        numbers = parse_ints(ids)
+        if len(numbers) != len(ids):
             raise Open311Error(400, _("service_request_id must be numbers, comma-separated."))
-        rows = qs.filter(pk__in=[int(p) for p in ids[:MAX_REQUESTS]]).order_by("-pk")
+        rows = qs.filter(pk__in=numbers[:MAX_REQUESTS]).order_by("-pk")
         return render(fmt, "service_requests", [_request(r, request) for r in rows])
 
     codes = [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]
@@ -348,10 +351,10 @@ def _float(params, name: str) -> float | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    try:
-        return float(raw)
-    except ValueError as error:
-        raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from error
+    value = parse_float(raw)
+    if value is None:
+        raise Open311Error(400, _("%(name)s must be a number.") % {"name": name})
+    return value
 
 
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -436,9 +439,8 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    report = (
-        _requests_queryset().filter(pk=int(request_id)).first() if request_id.isdigit() else None
-    )
+    number = parse_int(request_id)
+    report = _requests_queryset().filter(pk=number).first() if number is not None else None
     if report is None:
         raise Open311Error(
             404, _("service_request_id “%(id)s” was not found.") % {"id": request_id}

@@ -9,6 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.params import parse_int
+
 from . import geo, policy
 from .models import (
     OPEN_STATUSES,
@@ -61,8 +63,7 @@ STATUS_OPEN, STATUS_CLOSED, STATUS_ALL = "open", "closed", "all"
 
 
 def _query_int(query: Mapping[str, Any], name: str) -> int | None:
-    raw = str(query.get(name) or "")
-    return int(raw) if raw.isdigit() else None
+    return parse_int(query.get(name))
 
 
 def public_status_options() -> list[tuple[str, str]]:
@@ -242,13 +243,14 @@ def reports_triage(user, filters: TriageFilters) -> QuerySet[IssueReport]:
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
+    elif (assignee_id := parse_int(filters.assignee)) is not None:
+        qs = qs.filter(assignee_id=assignee_id)
     if filters.search:
         term = filters.search.strip().lstrip("#")
+        number = parse_int(term)
         qs = qs.filter(
-            Q(pk=int(term))
-            if term.isdigit()
+            Q(pk=number)
+            if number is not None
             else Q(title__icontains=term)
             | Q(description__icontains=term)
             | Q(address__icontains=term)

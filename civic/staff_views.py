@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.permissions import role_required
 from accounts.roles import Role
 from core.csv import csv_response
+from core.params import parse_int, parse_ints
 from core.views import form_errors_from, safe_next
 
 from . import geojson, policy, selectors, services
@@ -57,7 +58,7 @@ def _filter_choices(user) -> dict:
 def triage(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     qs = selectors.reports_triage(request.user, filters)
-    page = max(int(request.GET["page"]), 1) if request.GET.get("page", "").isdigit() else 1
+    page = parse_int(request.GET.get("page"), minimum=1) or 1
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("page", None)
@@ -155,7 +156,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 @triage_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = parse_ints(request.POST.getlist("ids"))
     form = StatusForm(request.POST)
     back = safe_next(request, reverse("civic_staff:triage"))
     if not ids or not form.is_valid():
@@ -269,8 +270,13 @@ def report_assign(request: HttpRequest, pk: int) -> HttpResponse:
         assignee = None
         if raw == "me":
             assignee = request.user
-        elif raw.isdigit():
-            assignee = User.objects.filter(pk=int(raw), is_active=True).first()
+        elif raw:
+            number = parse_int(raw)
+            assignee = (
+                User.objects.filter(pk=number, is_active=True).first()
+                if number is not None
+                else None
+            )
             if assignee is None:
                 raise ValidationError(_("Unknown staff member."))
         services.report_assign(report=report, actor=request.user, assignee=assignee)
@@ -441,8 +447,8 @@ def teams(request: HttpRequest) -> HttpResponse:
     from .models import Team
 
     team = None
-    if request.GET.get("edit", "").isdigit():
-        team = get_object_or_404(Team, pk=int(request.GET["edit"]))
+    if (team_id := parse_int(request.GET.get("edit"))) is not None:
+        team = get_object_or_404(Team, pk=team_id)
     initial = {"name": team.name, "members": team.members.all()} if team else None
     form = TeamForm(request.POST or None, staff=_staff_people(), initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from core.params import parse_float, parse_int
+
 from . import geojson, policy, selectors, services
 from .forms import ReportForm
 from .models import IssueReport, MapSettings, ReportEvent, Status
@@ -34,7 +36,7 @@ GEOJSON_COLUMNS = (
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_int(value)
 
 
 def map_config() -> dict:
@@ -113,11 +115,10 @@ def report_map(request: HttpRequest) -> HttpResponse:
 def _bbox(raw: str) -> tuple[float, float, float, float] | None:
     if not raw:
         return None
-    try:
-        parts = [float(p) for p in raw.split(",")]
-    except ValueError:
+    parts = [parse_float(p) for p in raw.split(",")]
+    if len(parts) != 4 or None in parts:
         return None
-    return tuple(parts) if len(parts) == 4 else None  # type: ignore[return-value]
+    return tuple(parts)  # type: ignore[return-value]
 
 
 @require_GET
@@ -264,9 +265,9 @@ def _add_errors(form, error: ValidationError) -> None:
 def reports_nearby(request: HttpRequest) -> JsonResponse:
     """Open reports of a category within 50 m of a point, for the report form (JSON)."""
     category = selectors.categories_active().filter(code=request.GET.get("category", "")).first()
-    try:
-        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
-    except (KeyError, ValueError):
+    lat = parse_float(request.GET.get("lat"), minimum=-90, maximum=90)
+    lon = parse_float(request.GET.get("lon"), minimum=-180, maximum=180)
+    if lat is None or lon is None:
         return JsonResponse({"error": _("lat and lon are required.")}, status=400)
     if category is None:
         return JsonResponse({"error": _("Unknown category.")}, status=400)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import HasRole
+from core.params import parse_float, parse_int
 
 from . import selectors, services
 from .models import Method, VerificationRequest
@@ -109,10 +110,10 @@ class NeighbourhoodSuggestView(APIView):
         ),
     )
     def get(self, request):
-        try:
-            lat, lon = float(request.query_params["lat"]), float(request.query_params["lon"])
-        except (KeyError, ValueError) as error:
-            raise ValidationError({"detail": [_("lat and lon are required numbers.")]}) from error
+        lat = parse_float(request.query_params.get("lat"), minimum=-90, maximum=90)
+        lon = parse_float(request.query_params.get("lon"), minimum=-180, maximum=180)
+        if lat is None or lon is None:
+            raise ValidationError({"detail": [_("lat and lon are required numbers.")]})
         found = services.neighbourhood_for_point(lon=lon, lat=lat)
         return Response({"neighbourhood": NeighbourhoodSerializer(found).data if found else None})
 
@@ -138,7 +139,7 @@ class StaffQueueView(APIView):
         neighbourhood = request.query_params.get("neighbourhood")
         queue = selectors.verification_queue(
             method=method,
-            neighbourhood=int(neighbourhood) if neighbourhood and neighbourhood.isdigit() else None,
+            neighbourhood=parse_int(neighbourhood),
         )[:500]
         return Response(QueueItemSerializer(queue, many=True).data)
 

@@ -74,6 +74,11 @@ def parse_area(raw: str | dict | None) -> dict | None:
             raise ValidationError(
                 _("This is not valid GeoJSON: %(error)s") % {"error": error.msg}, code="bad_json"
             ) from error
+        except RecursionError as error:
+            raise ValidationError(
+                _("This is not valid GeoJSON: %(error)s") % {"error": "nested too deeply"},
+                code="bad_json",
+            ) from error
     if not isinstance(value, dict):
         raise ValidationError(_("The area must be a GeoJSON Polygon."), code="bad_type")
     if value.get("type") == "FeatureCollection" and len(value.get("features") or []) == 1:

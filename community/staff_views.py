@@ -93,12 +93,14 @@ def request_document(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from error
     response = FileResponse(handle, content_type=verification.document_type)
     extension = verification.document.name.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="proof-{pk}.{extension}"'
+    # A PDF is stored as the resident sent it (it may carry scripts or forms): it is downloaded
+    # and opened by the staff member's own viewer, never rendered inside our origin. Images are
+    # re-encoded by the pipeline, so they are shown inline.
+    disposition = "attachment" if verification.document_type == "application/pdf" else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="proof-{pk}.{extension}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    if verification.document_type != "application/pdf":
-        # Browsers refuse to show a PDF under a sandbox policy; images can have it.
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     return response
 
 

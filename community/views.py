@@ -229,7 +229,8 @@ def vouch_find(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def vouch_confirm(request: HttpRequest, code: str) -> HttpResponse:
-    if request.method == "GET" and not _lookup_allowed(request):
+    # Every lookup by code counts, whatever the method: a POST finds a request as well as a GET.
+    if not _lookup_allowed(request):
         return render(
             request, "community/vouch_find.html", {"form": CodeForm(), "limited": True}, status=429
         )

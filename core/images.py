@@ -81,6 +81,9 @@ def clean_image(
                 )
             probe.verify()
         with Image.open(io.BytesIO(data)) as opened:
+            # A JPEG is decoded straight at the smallest scale (1/2, 1/4, 1/8) still at least
+            # `max_side`: a big photo costs a fraction of its full decoding time and memory.
+            opened.draft(None, (max_side, max_side))
             opened.load()
             # Keep the photo upright once EXIF is gone.
             image: Image.Image = ImageOps.exif_transpose(opened)

@@ -2,7 +2,8 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.utils.translation import gettext as _
 
 from .audit import reset_client_ip, set_client_ip
 from .http import client_ip
@@ -20,3 +21,29 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             reset_client_ip(token)
+
+
+class NulCharacterMiddleware:
+    """Refuses with 400 any query string or form whose names or values hold a NUL character:
+    PostgreSQL cannot store or compare one in text, so it would fail deep in a query (a 500)
+    wherever a view reads a parameter without a form field (which refuses NUL itself)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _holds_nul(request.GET) or (
+            request.method == "POST"
+            and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+            and _holds_nul(request.POST)
+        ):
+            return HttpResponseBadRequest(
+                _("A parameter holds a NUL character."), content_type="text/plain"
+            )
+        return self.get_response(request)
+
+
+def _holds_nul(data: QueryDict) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in data.lists()
+    )

@@ -2,13 +2,17 @@
 
 Keys go through the cache's tenant-aware key function (`django_tenants.cache.make_key`), so a
 count at one council never limits another. Used by logins, street reports, verification codes,
-SMS sends and the API throttle.
+SMS sends and the API throttle. A limit that protects something shared by every council (a
+phone number texted from the platform's account) passes `scope="platform"`: its key is the same
+whichever council counts.
 
 When Redis is down the cache raises: callers that protect money or people (SMS, codes) let the
 error propagate (the request fails, nothing is sent); nothing here silently allows.
 """
 
-from django.core.cache import cache
+from typing import Literal
+
+from django.core.cache import BaseCache, cache, caches
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -23,37 +27,45 @@ class RateLimited(ValidationError):
         self.retry_after = retry_after
 
 
-def count(key: str) -> int:
+Scope = Literal["council", "platform"]
+
+
+def _store(scope: Scope) -> BaseCache:
+    return caches["platform"] if scope == "platform" else cache
+
+
+def count(key: str, *, scope: Scope = "council") -> int:
     """Events counted so far in the current window of `key`."""
-    return int(cache.get(key) or 0)
+    return int(_store(scope).get(key) or 0)
 
 
-def hit(key: str, *, window: int) -> int:
+def hit(key: str, *, window: int, scope: Scope = "council") -> int:
     """Count one more event in the window that started with the first; returns the count."""
-    if cache.add(key, 1, timeout=window):
+    store = _store(scope)
+    if store.add(key, 1, timeout=window):
         return 1
     try:
-        return int(cache.incr(key))
+        return int(store.incr(key))
     except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=window)
+        store.set(key, 1, timeout=window)
         return 1
 
 
-def allow(key: str, *, limit: int, window: int) -> bool:
+def allow(key: str, *, limit: int, window: int, scope: Scope = "council") -> bool:
     """Count one use of `key`; False once more than `limit` uses happened in the window."""
-    return hit(key, window=window) <= limit
+    return hit(key, window=window, scope=scope) <= limit
 
 
-def enforce(key: str, *, limit: int, window: int, message=None) -> None:
+def enforce(key: str, *, limit: int, window: int, message=None, scope: Scope = "council") -> None:
     """Count one use; raise `RateLimited` (with `message`) past `limit` in the window."""
-    if not allow(key, limit=limit, window=window):
+    if not allow(key, limit=limit, window=window, scope=scope):
         raise RateLimited(message, retry_after=window)
 
 
-def over(key: str, *, limit: int) -> bool:
+def over(key: str, *, limit: int, scope: Scope = "council") -> bool:
     """True when `key` already counted `limit` events (a check that counts nothing)."""
-    return count(key) >= limit
+    return count(key, scope=scope) >= limit
 
 
-def reset(key: str) -> None:
-    cache.delete(key)
+def reset(key: str, *, scope: Scope = "council") -> None:
+    _store(scope).delete(key)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from .models import AuditEntry
+from .params import parse_int
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class AuditFilters:
         return cls(
             app=query.get("app", "").strip()[:32],
             action=query.get("action", "").strip()[:64],
-            actor=int(actor) if actor.isdigit() else None,
+            actor=parse_int(actor),
             target_type=query.get("target_type", "").strip()[:64],
             target_id=query.get("target_id", "").strip()[:64],
             since=_date(query.get("since", "")),

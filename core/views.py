@@ -32,7 +32,8 @@ def safe_next(request: HttpRequest, default: str, *, field: str = "next") -> str
     """The `next` address from the POST (or GET) data when it stays on this site, else
     `default`: a crafted link never redirects a member of staff elsewhere."""
     target = request.POST.get(field) or request.GET.get(field) or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site only: `redirect()` would take "home" or "²" for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -57,7 +57,10 @@ class CouncilAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", "default_language", "phone_region"]
     search_fields = ["name", "slug", "domains__domain"]
-    readonly_fields = ["slug", "schema_name", "created_at", "updated_at"]
+    # The logo is uploaded by the council's admins from their staff portal, through the image
+    # pipeline (size checked from the header, re-encoded); a model ImageField here would decode
+    # an operator's upload without those checks.
+    readonly_fields = ["slug", "schema_name", "logo", "created_at", "updated_at"]
     fields = [
         "name",
         "slug",

@@ -180,7 +180,10 @@ def alert_edit(
 
 
 def approval_required(alert: Alert) -> bool:
-    return alert_settings().require_approval and alert.cap_status == Alert.CapStatus.ACTUAL
+    """Whether a second person must approve before sending. Every alert sent reaches real
+    phones, whatever its CAP status ("Test" and "Exercise" included), so the council's rule
+    applies to all of them; a test of the text goes to its author's phone (alert_test_send)."""
+    return alert_settings().require_approval
 
 
 @transaction.atomic
@@ -215,7 +218,12 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
     before = alert.state
     if alert.state not in (Alert.State.DRAFT, Alert.State.AWAITING_APPROVAL):
         raise ValidationError(_("This alert is not waiting for approval."))
-    if alert.created_by_id == actor.pk:
+    # Whoever wrote any of the text is one of its authors: the editor of a colleague's draft
+    # cannot approve it either.
+    if (
+        alert.created_by_id == actor.pk
+        or alert.events.filter(kind=AlertEvent.Kind.EDITED, actor=actor).exists()
+    ):
         raise PermissionDenied(_("An alert must be approved by someone other than its author."))
     alert.state = Alert.State.APPROVED
     alert.approved_by, alert.approved_at = actor, timezone.now()

@@ -4,7 +4,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -12,7 +12,7 @@ from community.models import Neighbourhood
 from community.selectors import may_use
 from core.phones import phone_e164, phone_masked
 
-from ..models import Alert, AlertEvent, AlertSubscription, OptOut, optout_hash
+from ..models import Alert, AlertEvent, AlertSubscription, InboundMessage, OptOut, optout_hash
 
 # Twilio's default opt-out keywords plus the French ones (DESIGN.md §4).
 STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET"})
@@ -138,10 +138,20 @@ def _keyword(body: str) -> str:
     return text.strip(" .!")
 
 
-def inbound_message_record(*, from_phone: str, body: str, opt_out_type: str = "") -> str | None:
+@transaction.atomic
+def inbound_message_record(
+    *, from_phone: str, body: str, opt_out_type: str = "", message_sid: str = ""
+) -> str | None:
     """A resident's SMS reply. STOP-like keywords opt the number out, START/UNSTOP opt it back
     in. Twilio's own verdict (OptOutType, for keywords configured on the Messaging Service) is
-    honoured too. Returns "stop", "start" or None."""
+    honoured too. Returns "stop", "start" or None. A message whose SID was already processed
+    (a replayed webhook) changes nothing and returns None."""
+    if message_sid:
+        try:
+            with transaction.atomic():
+                InboundMessage.objects.create(message_sid=message_sid[:40])
+        except IntegrityError:
+            return None
     # Twilio writes From in E.164; a national form would be read in the council's region.
     phone = phone_e164(from_phone)
     if phone is None:

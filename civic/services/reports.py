@@ -129,11 +129,15 @@ def neighbourhood_for(latitude: float | None, longitude: float | None) -> Neighb
     return neighbourhood_for_point(lon=longitude, lat=latitude)
 
 
-def _clean_photos(uploads: Sequence[UploadedFile], *, already: int = 0) -> list[CleanFile]:
+def _check_photo_count(uploads: Sequence[UploadedFile], *, already: int = 0) -> None:
     if already + len(uploads) > MAX_PHOTOS:
         raise ValidationError(
             _("You can attach up to %(count)s photos.") % {"count": MAX_PHOTOS}, code="too_many"
         )
+
+
+def _clean_photos(uploads: Sequence[UploadedFile], *, already: int = 0) -> list[CleanFile]:
+    _check_photo_count(uploads, already=already)
     return [
         clean_image(u, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG", "PNG", "WEBP")) for u in uploads
     ]
@@ -189,8 +193,11 @@ def _report_insert(
     if not description:
         raise ValidationError({"description": _("Describe the problem.")})
     answers = answers_clean(category=category, raw=content.answers)
-    photos = _clean_photos(content.photos)
+    _check_photo_count(content.photos)
+    # Counted before any photo is decoded: decoding is the costly part, a refused sender must
+    # not get it for free.
     ratelimit.enforce(rate_key, limit=rate_limit, window=3600, message=TOO_MANY_REPORTS)
+    photos = _clean_photos(content.photos)
 
     now = timezone.now()
     report = IssueReport.objects.create(
@@ -285,6 +292,9 @@ def _contact_email(raw: str) -> str:
     if not email:
         return ""
     try:
+        # The column holds 254 characters (RFC 5321's limit); the validator accepts up to 320.
+        if len(email) > 254:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError as error:
         raise ValidationError({"email": _("Enter a valid email address.")}) from error

@@ -33,7 +33,13 @@ from .postcard import (
     postcard_expire_due,
     postcard_request,
 )
-from .proof import PROOF_MAX_BYTES, PROOF_REVIEW_DAYS, proof_expire_due, proof_submit
+from .proof import (
+    PROOF_MAX_BYTES,
+    PROOF_REVIEW_DAYS,
+    PROOF_UPLOADS_PER_HOUR,
+    proof_expire_due,
+    proof_submit,
+)
 from .residence import (
     community_settings_update,
     neighbourhood_create,
@@ -46,6 +52,7 @@ from .residence import (
 __all__ = [
     "PROOF_MAX_BYTES",
     "PROOF_REVIEW_DAYS",
+    "PROOF_UPLOADS_PER_HOUR",
     "community_settings_update",
     "cooptation_expire_due",
     "cooptation_invitation_accept",

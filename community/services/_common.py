@@ -215,11 +215,10 @@ def residence_verify(
     )
 
 
-def open_request(
-    *, user: User, method: Method, status: RequestStatus, **fields
-) -> VerificationRequest:
-    """A new request of this method for the resident, who must have declared an address and not
-    be verified already."""
+def open_request_check(*, user: User, method: Method) -> Residence:
+    """The resident's residence (locked) when they may open a request of this method: an
+    address declared, not verified already, the method offered, none of its kind open.
+    ValidationError otherwise. Checked before anything the resident sent is looked at."""
     residence = residence_of(user)
     if residence.status == Status.VERIFIED:
         raise ValidationError(_("Your address is already verified."), code="already_verified")
@@ -236,6 +235,15 @@ def open_request(
         raise ValidationError(
             _("You already have a request of this kind in progress."), code="already_open"
         )
+    return residence
+
+
+def open_request(
+    *, user: User, method: Method, status: RequestStatus, **fields
+) -> VerificationRequest:
+    """A new request of this method for the resident, who must have declared an address and not
+    be verified already."""
+    residence = open_request_check(user=user, method=method)
     request = VerificationRequest.objects.create(
         resident=user,
         method=method,

@@ -87,6 +87,14 @@ def _check_voucher(voucher: User, request: VerificationRequest) -> Residence:
         raise ValidationError(_("You cannot vouch for yourself."), code="self")
     if request.method != Method.COOPTATION or request.status != RequestStatus.PENDING:
         raise ValidationError(_("This request is not waiting for vouches."), code="not_pending")
+    # A household cannot vouch for itself: whoever shares the candidate's address (the candidate
+    # may have declared a neighbour's on purpose) is no independent witness.
+    candidate_home = Residence.objects.filter(user_id=request.resident_id).first()
+    if candidate_home is not None and candidate_home.household_key == voucher_home.household_key:
+        raise ValidationError(
+            _("You live at the same address: vouches must come from other households."),
+            code="same_household",
+        )
     if request.vouches.filter(voucher=voucher, withdrawn_at__isnull=True).exists():
         raise ValidationError(_("You already vouched for this neighbour."), code="duplicate")
     limit = settings_row().vouches_per_30_days
@@ -115,9 +123,10 @@ def _add_vouch(*, voucher: User, request: VerificationRequest) -> Vouch:
         kind=EventKind.VOUCH_GIVEN, resident=request.resident, actor=voucher, request=request
     )
     active = request.vouches.filter(withdrawn_at__isnull=True)
-    households = set(active.values_list("voucher_household", flat=True))
+    residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
+    # Counted again without the candidate's household: their address may have changed since.
+    households = set(active.values_list("voucher_household", flat=True)) - {residence.household_key}
     if len(households) >= settings_row().vouches_required:
-        residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
         residence_verify(
             residence,
             request=request,

@@ -2,7 +2,8 @@
 
 Sending is limited per number, per account and per client address (an SMS costs money and can
 be used to harass a number); checking is limited per code and per account. The counters and
-the pending code's hash live in Redis under the council's key space.
+the pending code's hash live in Redis under the council's key space, except the count per
+number: every council texts from the platform's account, so that one holds platform-wide.
 """
 
 import re
@@ -30,6 +31,8 @@ SEND_LIMITS = {
     "account": (5, DAY),
     "ip": (10, HOUR),
 }
+# A number is one person's wherever the texts come from: its count is not per council.
+SEND_SCOPES: dict[str, ratelimit.Scope] = {"number": "platform"}
 MAX_WRONG_PER_CODE = 5
 CHECKS_PER_DAY = 15
 
@@ -67,13 +70,13 @@ def phone_confirmation_send(*, user: User, phone: str, ip: str) -> str:
     keys = _send_keys(user=user, phone=phone, ip=ip)
     for name, key in keys.items():
         limit, _window = SEND_LIMITS[name]
-        if ratelimit.over(key, limit=limit):
+        if ratelimit.over(key, limit=limit, scope=SEND_SCOPES.get(name, "council")):
             raise ratelimit.RateLimited(
                 _("Too many codes were sent. Wait a while before asking for another one."),
                 code="rate_limited",
             )
     for name, key in keys.items():
-        ratelimit.hit(key, window=SEND_LIMITS[name][1])
+        ratelimit.hit(key, window=SEND_LIMITS[name][1], scope=SEND_SCOPES.get(name, "council"))
     code = codes.new_digits(6)
     nonce = codes.new_code()
     cache.set(

@@ -7,7 +7,7 @@ DAILY_ATTEMPTS codes per day. Both counts live on the server (the code's row and
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,8 +57,12 @@ def postcard_batch_create(*, acting: User) -> PostcardBatch:
     """A batch of the oldest requested postcards not yet in one, at most BATCH_MAX (rendering
     takes ~0.1 s per card, in the staff member's request: bench/bench_verification.py)."""
     require_verifier(acting)
-    waiting = VerificationRequest.objects.select_for_update().filter(
-        method=Method.POSTCARD, status=RequestStatus.REQUESTED, batch__isnull=True
+    # The staff member's own card waits for a colleague's batch: whoever prints a card reads
+    # its code, and nobody decides on their own verification.
+    waiting = (
+        VerificationRequest.objects.select_for_update()
+        .filter(method=Method.POSTCARD, status=RequestStatus.REQUESTED, batch__isnull=True)
+        .exclude(resident=acting)
     )
     if not waiting.exists():
         raise ValidationError(_("No postcard is waiting to be printed."), code="empty")
@@ -93,6 +97,10 @@ def postcard_batch_issue_codes(
         .filter(batch=batch, status=RequestStatus.REQUESTED)
         .order_by("address", "pk")
     )
+    if requests.filter(resident=acting).exists():
+        raise PermissionDenied(
+            _("This batch holds your own postcard: another member of staff must print it.")
+        )
     for request in requests:
         code = codes.new_code()
         request.code_hash = code_hash(request, code)

@@ -10,13 +10,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import ratelimit
 from core.images import clean_document
 
 from ..models import EventKind, Method, RequestStatus, Residence, Status, VerificationRequest
-from ._common import close_request, event_record, open_request, residence_after_close
+from ._common import (
+    close_request,
+    event_record,
+    open_request,
+    open_request_check,
+    residence_after_close,
+)
 
 PROOF_MAX_BYTES = 10 * 1024 * 1024
 PROOF_REVIEW_DAYS = 60
+# Every upload is decoded (images are re-encoded): a resident sending file after file is capped.
+PROOF_UPLOADS_PER_HOUR = 5
 
 
 @transaction.atomic
@@ -24,6 +33,14 @@ def proof_submit(*, user: User, upload: UploadedFile) -> VerificationRequest:
     """Check the file by its content (PDF, JPEG or PNG; images are re-encoded, which strips their
     metadata) and open a request for staff review. Raises ValidationError with a message for the
     resident."""
+    # Rights and the rate limit first: the file is not read before both passed.
+    open_request_check(user=user, method=Method.PROOF)
+    ratelimit.enforce(
+        f"community:proof-upload:{user.pk}",
+        limit=PROOF_UPLOADS_PER_HOUR,
+        window=3600,
+        message=_("Too many documents sent. Try again in an hour."),
+    )
     clean = clean_document(upload, max_bytes=PROOF_MAX_BYTES)
     request = open_request(
         user=user,

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "tenants.middleware.CouncilLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.NulCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
@@ -132,7 +133,14 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": "commune",
-    }
+    },
+    # The same Redis without the council in the keys, for the few counters that must hold
+    # across councils (core.ratelimit's scope="platform": SMS sent to one number).
+    "platform": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "commune-platform",
+    },
 }
 # Sessions are rows in the council's own schema: a session key from one council does not exist
 # in another, and the cookie is bound to the host that issued it.
@@ -222,6 +230,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON nested deeper than Python's recursion limit is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Views opt in with `throttle_scope`; counted by core's rate limiter per council.
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.CouncilRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
@@ -234,6 +248,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Errors every operation can answer with (400/401/403/404/429), documented once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "civic.models.Status",
         "SettableReportStatusEnum": "civic.api.SETTABLE_STATUSES",

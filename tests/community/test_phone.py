@@ -84,16 +84,32 @@ def test_sends_are_limited_per_ip(in_dinan):
         )
 
 
-def test_limits_are_per_council(resident, saint_malo):
+def test_the_limit_per_number_holds_across_councils(resident, saint_malo):
+    """Every council texts from the platform's account: a number gets at most the limit per
+    hour, whichever councils ask (issue 15)."""
     from django_tenants.utils import tenant_context
 
     for i in range(SEND_LIMITS["number"][0]):
         services.phone_confirmation_send(
             user=make_user(f"d{i}@example.org"), phone="+33655555555", ip=f"10.1.0.{i}"
         )
-    with tenant_context(saint_malo):
+    with tenant_context(saint_malo), pytest.raises(RateLimited):
         services.phone_confirmation_send(
             user=make_user("malo@example.org"), phone="+33655555555", ip="10.2.0.1"
+        )
+    assert len(transport.outbox) == SEND_LIMITS["number"][0]
+
+
+def test_limits_per_account_and_address_are_per_council(resident, saint_malo):
+    from django_tenants.utils import tenant_context
+
+    for i in range(SEND_LIMITS["ip"][0]):
+        services.phone_confirmation_send(
+            user=make_user(f"d{i}@example.org"), phone=f"+336555555{i:02d}", ip="10.1.0.1"
+        )
+    with tenant_context(saint_malo):
+        services.phone_confirmation_send(
+            user=make_user("malo@example.org"), phone="+33666666666", ip="10.1.0.1"
         )
     assert transport.outbox[-1].schema == "saint_malo"
 

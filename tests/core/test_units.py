@@ -155,3 +155,30 @@ def test_factories_build_valid_objects_in_the_active_council(in_dinan):
     report = IssueReportFactory(longitude=-2.0412)
     assert IssueReport.objects.get(pk=report.pk).longitude == -2.0412
     assert report.reporter.check_password("a-long-test-password")
+
+
+def test_platform_scoped_rate_limits_are_shared_by_councils(dinan, saint_malo):
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(dinan):
+        assert ratelimit.hit("shared", window=60, scope="platform") == 1
+        assert ratelimit.hit("own", window=60) == 1
+    with tenant_context(saint_malo):
+        assert ratelimit.hit("shared", window=60, scope="platform") == 2
+        assert ratelimit.hit("own", window=60) == 1
+        ratelimit.reset("shared", scope="platform")
+        assert ratelimit.count("shared", scope="platform") == 0
+
+
+def test_numbers_from_users_are_parsed_one_way():
+    from core.params import parse_float, parse_int, parse_ints
+
+    assert parse_int("42") == 42
+    for bad in ("\u00b2", "\u0663", "99999999999999999999", "-1", "", None, "1.5", " ", "4\x002"):
+        assert parse_int(bad) is None
+    assert parse_int("-5", minimum=-10) == -5
+    assert parse_ints(["1", "x", "\u00b2", "3"]) == [1, 3]
+    assert parse_float("-2.5e1") == -25.0
+    for bad in ("inf", "nan", "-inf", "1e309", "\u0663", "", None, "abc"):
+        assert parse_float(bad) is None
+    assert parse_float("91", maximum=90) is None
