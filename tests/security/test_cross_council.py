@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from alerts.models import Alert
+from civic.consultations.models import Consultation
 from civic.models import Category, IssueReport
 from community.models import VerificationRequest
 from tests.conftest import CouncilClient, make_user
@@ -35,6 +36,7 @@ def _foreign_objects(saint_malo) -> dict[str, object]:
     from alerts.services import alert_create
     from civic import services as civic
     from community import services as community
+    from tests.civic.consultations.conftest import make_consultation
 
     with tenant_context(saint_malo):
         admin = make_user("probe-admin@saint-malo.example", "council_admin")
@@ -56,7 +58,11 @@ def _foreign_objects(saint_malo) -> dict[str, object]:
             user=resident, address_line1="1 quai Saint-Louis", postcode="35400", city="Saint-Malo"
         )
         request = community.postcard_request(user=resident)
+        consultation = make_consultation(
+            admin, title=SECRET, eligibility="signed_in", results_visibility="live"
+        )
     return {
+        "consultations": consultation,
         "alerts": alert,
         "categories": category,
         "reports": report,
@@ -67,7 +73,13 @@ def _foreign_objects(saint_malo) -> dict[str, object]:
 
 
 def _ids_unused_at_dinan(objects) -> bool:
-    models = {Alert: "pk", IssueReport: "pk", VerificationRequest: "pk", User: "pk"}
+    models = {
+        Alert: "pk",
+        IssueReport: "pk",
+        VerificationRequest: "pk",
+        User: "pk",
+        Consultation: "pk",
+    }
     for obj in objects.values():
         if isinstance(obj, Category):
             if Category.objects.filter(code=obj.code).exists():
