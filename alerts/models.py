@@ -282,6 +282,13 @@ class Alert(models.Model):
     # Set when sent: CAP's <sent>, the text's size, how many numbers it was addressed to.
     dispatched_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Sending's pulse (alerts/services/redrive.py): when a message last moved (handed over or
+    # final), when a batch task last recorded anything (a retry too), when the re-driver last
+    # enqueued batches again, and when staff were told the alert is stalled.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    redriven_at = models.DateTimeField(null=True, blank=True)
+    stall_notified_at = models.DateTimeField(null=True, blank=True)
     encoding = models.CharField(max_length=5, blank=True)
     segments = models.PositiveSmallIntegerField(default=0)
     recipient_count = models.PositiveIntegerField(default=0)
@@ -292,7 +299,16 @@ class Alert(models.Model):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "dispatched_at"])]
+        indexes = [
+            models.Index(fields=["state", "dispatched_at"]),
+            # The re-driver asks every council "anything sending?" every few seconds: a probe
+            # of this (nearly always empty) index.
+            models.Index(
+                fields=["dispatched_at"],
+                condition=models.Q(state="sending"),
+                name="alert_sending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.headline
@@ -355,6 +371,13 @@ class AlertRecipient(models.Model):
     # may have received this message twice (alerts/services/delivery.py explains).
     resent_after_crash = models.BooleanField(default=False)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A transient failure (429, 5xx, provider unreachable) puts the row back to pending, not to be
+    # tried before `retry_at`; `retry_since` is the first such failure (the give-up clock).
+    retry_at = models.DateTimeField(null=True, blank=True)
+    retry_since = models.DateTimeField(null=True, blank=True)
+    # A request for this row may have reached Twilio from this time on (answer lost, claimant
+    # gone): Twilio's message list is asked before any new request.
+    verify_since = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

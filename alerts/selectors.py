@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from tenants.models import current_council
 
 from .models import (
     FINAL_RANK,
@@ -146,6 +149,7 @@ def alert_progress(alert: Alert) -> dict:
     }
     total = sum(by_status.values())
     done = total - counts["queued"]
+    stalled_since = alert_stalled_since(alert)
     return {
         "state": alert.state,
         "total": total,
@@ -154,7 +158,27 @@ def alert_progress(alert: Alert) -> dict:
         "counts": counts,
         "complete": alert.completed_at is not None,
         "recovered_after_crash": alert.recipients.filter(resent_after_crash=True).count(),
+        # Honest progress: while sending, no message handed over for a minute says so.
+        "stalled_since": stalled_since.isoformat() if stalled_since else None,
+        "stalled": _stalled_text(stalled_since) if stalled_since else "",
     }
+
+
+def alert_stalled_since(alert: Alert, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the last message of a sending alert moved, if that is ALERTS_STALL_NOTICE_SECONDS
+    ago or more; None when it is moving, or not sending."""
+    if alert.state != Alert.State.SENDING or alert.completed_at is not None:
+        return None
+    moved = alert.progress_at or alert.dispatched_at
+    now = now or timezone.now()
+    if moved is None or (now - moved).total_seconds() < settings.ALERTS_STALL_NOTICE_SECONDS:
+        return None
+    return moved
+
+
+def _stalled_text(since: dt.datetime) -> str:
+    local = timezone.localtime(since, timezone=ZoneInfo(current_council().timezone))
+    return _("Stalled since %(time)s — retrying") % {"time": local.strftime("%H:%M")}
 
 
 def alert_failures(alert: Alert) -> QuerySet[AlertRecipient]:

@@ -8,6 +8,14 @@ It speaks:
   per number, and Twilio's magic test numbers +1500555000x), or 429 when the configured rate
   limit is exceeded (or for the first `throttle_first` requests);
 - `GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`;
+- `GET /2010-04-01/Accounts/{AccountSid}/Messages.json?To=…&DateSent>=…` (also `DateSent<=`,
+  `DateSent=`, `PageSize`): the message list, newest first, as one page. Messages are "sent" at
+  once here, so `date_sent` is their creation time;
+- provider outages, on a timeline started by `configure(fault_plan=[["503", 10], ["429", 200]])`
+  (each step: a mode and its seconds): "429", "500"…"504" (the Messages API answers that
+  status), "reset" (the connection is reset before the message is created), "reset-after"
+  (created, then the connection is reset: the answer is lost); `lose_answer_for` (numbers)
+  does "reset-after" once for each of those numbers;
 - then status callbacks to the message's StatusCallback URL, signed as Twilio signs them
   (X-Twilio-Signature, twilio.request_validator): "sent" then "delivered", or for a configurable
   share "sent" then "undelivered" (30003) or "failed" (30008);
@@ -21,6 +29,7 @@ callbacks as JSON), `POST /_sim/config` (JSON, same names as the constructor), `
 
 import base64
 import contextlib
+import datetime as dt
 import heapq
 import http.client
 import itertools
@@ -28,10 +37,12 @@ import json
 import logging
 import random
 import re
+import socket
+import struct
 import threading
 import time
 import uuid
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -50,6 +61,7 @@ MAGIC_NUMBERS = {
     "+15005550004": 21610,
     "+15005550009": 21614,
 }
+FAULT_MODES = {"429", "500", "502", "503", "504", "reset", "reset-after"}
 ERROR_MESSAGES = {
     21211: "The 'To' number {to} is not a valid phone number.",
     21408: "Permission to send an SMS has not been enabled for the region indicated by the 'To' "
@@ -91,6 +103,8 @@ class TwilioSimulator:
         callback_target: str | None = None,
         seed: int | None = None,
         verbose: bool = False,
+        fault_plan: list | None = None,
+        lose_answer_for: list[str] | None = None,
     ):
         self.host, self.port = host, port
         self.accounts = dict(accounts)
@@ -106,7 +120,12 @@ class TwilioSimulator:
         self.lock = threading.Lock()
         self.random = random.Random(seed)  # noqa: S311  (outcomes of a simulation)
         self.opted_out: set[str] = set()
+        self.fault_plan: list[tuple[str, float]] = []
+        self._fault_started = time.monotonic()
+        self.lose_answer_for: set[str] = set(lose_answer_for or ())
         self.reset()
+        if fault_plan:
+            self.configure(fault_plan=fault_plan)
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._schedule: list[tuple[float, int, dict]] = []
@@ -122,9 +141,7 @@ class TwilioSimulator:
         class Handler(_Handler):
             sim = simulator
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 256
+        self._server = _Server((self.host, self.port), Handler)
         self.port = self._server.server_address[1]
         serve = threading.Thread(
             target=self._server.serve_forever,
@@ -180,6 +197,7 @@ class TwilioSimulator:
             self.callbacks_sent: list[dict] = []
             self._bucket = (float(self.rate_limit or 0), time.monotonic())
             self._create_count = 0
+            self.list_requests = 0
 
     def configure(self, **options) -> None:
         allowed = {
@@ -191,11 +209,20 @@ class TwilioSimulator:
             "callbacks",
             "callback_delays",
             "callback_target",
+            "fault_plan",
+            "lose_answer_for",
         }
         with self.lock:
             for name, value in options.items():
                 if name not in allowed:
                     raise ValueError(f"unknown option {name}")
+                if name == "fault_plan":
+                    value = [(str(mode), float(seconds)) for mode, seconds in value or ()]
+                    if any(mode not in FAULT_MODES for mode, _seconds in value):
+                        raise ValueError(f"fault modes are {sorted(FAULT_MODES)}")
+                    self._fault_started = time.monotonic()
+                if name == "lose_answer_for":
+                    value = set(value or ())
                 if name == "error_numbers":
                     value = dict(MAGIC_NUMBERS) | {k: int(v) for k, v in value.items()}
                 if name == "callback_delays":
@@ -219,6 +246,60 @@ class TwilioSimulator:
 
     # --- the Messages API ---------------------------------------------------------------------
 
+    def fault_now(self) -> str | None:
+        """The outage mode of this instant on the fault plan's timeline, if any."""
+        elapsed = time.monotonic() - self._fault_started
+        for mode, seconds in self.fault_plan:
+            if elapsed < seconds:
+                return mode
+            elapsed -= seconds
+        return None
+
+    def list_messages(self, account_sid: str, query: dict[str, str]) -> dict:
+        """Twilio's message list for one account, newest first, filtered like Twilio's."""
+
+        def day_or_time(value: str) -> dt.datetime:
+            if len(value) == 10:  # YYYY-MM-DD: the whole day
+                return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+        after = query.get("DateSent>") or query.get("DateSent>=")
+        before = query.get("DateSent<") or query.get("DateSent<=")
+        on = query.get("DateSent")
+        size = min(int(query.get("PageSize") or 50), 1000)
+        with self.lock:
+            found = []
+            for message in reversed(self.messages):
+                if message["account_sid"] != account_sid:
+                    continue
+                if query.get("To") and message["to"] != query["To"]:
+                    continue
+                sent = parsedate_to_datetime(message["date_sent"] or message["date_created"])
+                if after and sent < day_or_time(after):
+                    continue
+                if before and sent > day_or_time(before) + (
+                    dt.timedelta(days=1) if len(before) == 10 else dt.timedelta()
+                ):
+                    continue
+                if on and sent.date() != day_or_time(on).date():
+                    continue
+                found.append({k: v for k, v in message.items() if k not in PRIVATE_FIELDS})
+                if len(found) >= size:
+                    break
+            self.list_requests += 1
+        uri = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+        return {
+            "messages": found,
+            "end": max(len(found) - 1, 0),
+            "start": 0,
+            "page": 0,
+            "page_size": size,
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "uri": uri,
+        }
+
     def _rate_limited(self) -> bool:
         """Token bucket of `rate_limit` per second with one second of burst. Call with lock."""
         self._create_count += 1
@@ -236,11 +317,20 @@ class TwilioSimulator:
         return False
 
     def create_message(self, account_sid: str, params: dict[str, str]) -> tuple[int, dict]:
+        """(HTTP status, payload); status 0 means "reset the connection" (payload: whether the
+        message was created before)."""
         to, body = params.get("To", ""), params.get("Body", "")
         with self.lock:
             record = {"to": to, "at": time.time(), "account_sid": account_sid}
             self.requests.append(record)
-            if self._rate_limited():
+            fault = self.fault_now()
+            if fault == "reset":
+                record["outcome"] = "reset"
+                return 0, {}
+            if fault and fault not in ("429", "reset-after"):
+                record["outcome"] = int(fault)
+                return int(fault), {"code": 20500, "message": "Service unavailable", "status": 503}
+            if fault == "429" or self._rate_limited():
                 record["outcome"] = 429
                 return 429, _error(20429, 429)
             if not to:
@@ -284,6 +374,7 @@ class TwilioSimulator:
                 "at": now,
                 "status_callback": params.get("StatusCallback") or None,
             }
+            message["date_sent"] = message["date_created"]
             record["outcome"] = "accepted"
             record["sid"] = sid
             self.messages.append(message)
@@ -291,7 +382,11 @@ class TwilioSimulator:
             callback = message["status_callback"] if self.callbacks else None
             if callback:
                 self._plan_callbacks(message)
-        public = {k: v for k, v in message.items() if k not in ("at", "status_callback")}
+            if fault == "reset-after" or to in self.lose_answer_for:
+                self.lose_answer_for.discard(to)
+                record["outcome"] = "accepted, answer lost"
+                return 0, {"created": True}
+        public = {k: v for k, v in message.items() if k not in PRIVATE_FIELDS}
         return 201, public
 
     def _plan_callbacks(self, message: dict) -> None:
@@ -434,6 +529,16 @@ class TwilioSimulator:
         return self.post_signed(url, params, account_sid)
 
 
+PRIVATE_FIELDS = ("at", "status_callback")
+
+
+class _Server(ThreadingHTTPServer):
+    # Read by server_activate() when the socket starts listening: set on the instance after
+    # the constructor it would be too late (a backlog of 5 drops connections under load).
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def _error(code: int, status: int, **fields) -> dict:
     return {
         "code": code,
@@ -487,12 +592,25 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(401, _error(20003, 401))
         params = dict(parse_qsl(body.decode(), keep_blank_values=True))
         status, payload = self.sim.create_message(match[1], params)
+        if status == 0:
+            return self._reset()
         return self._send_json(status, payload)
+
+    def _reset(self) -> None:
+        """Close with a TCP reset and no answer, as a dropped connection looks to the client."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
 
     def do_GET(self):
         path = urlsplit(self.path).path
         if path == "/_sim/state":
             return self._send_json(200, self.sim.state())
+        listing = MESSAGES_PATH.match(path)
+        if listing:
+            if not self._account(listing[1]):
+                return self._send_json(401, _error(20003, 401))
+            query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+            return self._send_json(200, self.sim.list_messages(listing[1], query))
         match = MESSAGE_PATH.match(path)
         if not match:
             return self._send_json(404, _error(20404, 404))
@@ -502,9 +620,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = self.sim.by_sid.get(match[2])
         if message is None or message["account_sid"] != match[1]:
             return self._send_json(404, _error(20404, 404))
-        return self._send_json(
-            200, {k: v for k, v in message.items() if k not in ("at", "status_callback")}
-        )
+        return self._send_json(200, {k: v for k, v in message.items() if k not in PRIVATE_FIELDS})
 
     def _control(self, path: str, body: bytes):
         data = json.loads(body or b"{}")

@@ -2,26 +2,48 @@
 explains why running a batch twice, even concurrently, sends nothing twice). Tasks import
 services; services enqueue tasks after commit and import this module only when they do."""
 
+import logging
+import random
 import time
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
+from django_tenants.utils import tenant_context
+from redis.exceptions import RedisError
 
 from tenants.fanout import councils_fan_out
 
 from .services.delivery import alert_batch_deliver
 from .services.privacy import delivery_phones_erase_expired
+from .services.redrive import alerts_redrive_everywhere
+
+logger = logging.getLogger(__name__)
 
 # An eager run (tests without a worker) cannot be retried later by Celery: it waits instead,
 # a bounded number of times.
 EAGER_RETRIES = 50
+# PostgreSQL or Redis unreachable (restart, failover): the task is retried with backoff, never
+# failed (a failed task is acknowledged, and its batch would wait for the re-driver).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisError)
+TRANSIENT_BACKOFF_MAX = 30.0
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def alert_batch_send(self, alert_id: int, batch: int) -> int:
     handed_over = 0
     for _round in range(EAGER_RETRIES):
-        result = alert_batch_deliver(alert_id=alert_id, batch=batch)
+        try:
+            result = alert_batch_deliver(alert_id=alert_id, batch=batch)
+        except TRANSIENT_ERRORS as error:
+            if self.request.is_eager:
+                raise
+            connection.close()  # reconnect on the next try, not on a dead socket
+            delay = min(2.0**self.request.retries, TRANSIENT_BACKOFF_MAX)
+            delay *= random.uniform(0.8, 1.2)  # noqa: S311  (jitter)
+            logger.warning(
+                "alert %s batch %s: %s; retrying in %.0f s", alert_id, batch, error, delay
+            )
+            raise self.retry(countdown=delay, exc=error) from error
         handed_over += result.handed_over
         if result.retry_in is None:
             return handed_over
@@ -29,6 +51,19 @@ def alert_batch_send(self, alert_id: int, batch: int) -> int:
             raise self.retry(countdown=result.retry_in)
         time.sleep(result.retry_in)
     return handed_over
+
+
+@shared_task(ignore_result=True)
+def redrive_alerts() -> int:
+    """From beat (public schema), every ALERTS_REDRIVE_SECONDS: enqueue again the batches of
+    alerts that stopped moving, in every council (alerts/services/redrive.py). One run at a
+    time across workers; a run that cannot reach PostgreSQL or Redis just waits for the next."""
+    try:
+        return alerts_redrive_everywhere()
+    except TRANSIENT_ERRORS as error:
+        connection.close()
+        logger.warning("alerts re-driver: %s; trying again at its next run", error)
+        return 0
 
 
 @shared_task(

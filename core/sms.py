@@ -8,6 +8,7 @@ through `send_sms`, which hands the message to the backend named by settings.SMS
   points it at the simulator in development and in the pipeline's tests (DESIGN.md §4).
 """
 
+import datetime as dt
 import logging
 import threading
 import urllib.request
@@ -66,6 +67,12 @@ class BaseBackend:
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
         raise NotImplementedError
 
+    def find_sent(self, *, to: str, body: str, since: dt.datetime) -> list[str]:
+        """The ids of the messages with this body the provider accepted for `to` at or after
+        `since`, oldest first. Asked before sending again a message whose answer was lost.
+        Raises SmsError (retryable) when the provider cannot be asked."""
+        return []
+
 
 class ConsoleBackend(BaseBackend):
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
@@ -82,6 +89,13 @@ class LocmemBackend(BaseBackend):
         sid = "SMtest" + uuid.uuid4().hex[:28]
         outbox.append(SentSms(to=to, body=body, sid=sid, schema=tenant_connection().schema_name))
         return sid
+
+    def find_sent(self, *, to: str, body: str, since: dt.datetime) -> list[str]:
+        return [
+            sms.sid
+            for sms in outbox
+            if sms.to == to and sms.body == body and sms.sent_at >= since  # type: ignore[operator]
+        ]
 
 
 class PooledHttpClient(HttpClient):
@@ -174,9 +188,15 @@ class TwilioBackend(BaseBackend):
 
     Options: `credentials` (account_sid, auth_token, messaging_service_sid); by default those
     of the council whose schema the connection is on, falling back to the platform's.
-    Only HTTP 429 and connection failures before the request was sent are retryable: Twilio
-    documents nothing else as "not processed", and it has no idempotency key (DESIGN.md §4).
+    Retryable: HTTP 429 (documented as "not processed"), 502/503/504 (the gateway answered
+    instead of the Messages API) and connection failures before the request was sent. Any other
+    5xx, a read timeout or a connection lost after sending are `unconfirmed`: the message may
+    exist, so the caller asks `find_sent` before trying again (Twilio has no idempotency key,
+    DESIGN.md §4). Other 4xx are final.
     """
+
+    # How far Twilio's clock may be from ours when matching a lost message by its time.
+    CLOCK_MARGIN = dt.timedelta(seconds=5)
 
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
         credentials = self.options.get("credentials") or import_string(settings.SMS_CREDENTIALS)()
@@ -197,6 +217,15 @@ class TwilioBackend(BaseBackend):
                 raise SmsError(
                     "Twilio is rate limiting (HTTP 429).", code=error.code or 20429, retryable=True
                 ) from error
+            if error.status in GATEWAY_ERRORS:
+                raise SmsError(
+                    f"Twilio is unavailable (HTTP {error.status}).", retryable=True
+                ) from error
+            if error.status >= 500:
+                raise SmsError(
+                    f"Twilio failed (HTTP {error.status}); the message may exist.",
+                    unconfirmed=True,
+                ) from error
             raise SmsError(str(error.msg)[:250], code=error.code) from error
         except HTTPError as error:
             if _sent_nothing(error):
@@ -205,6 +234,30 @@ class TwilioBackend(BaseBackend):
             raise SmsError(
                 "No answer from Twilio after the request was sent.", unconfirmed=True
             ) from error
+
+    def find_sent(self, *, to: str, body: str, since: dt.datetime) -> list[str]:
+        """Twilio's message list filtered by `To` and send date (`GET …/Messages.json?To=…&
+        DateSent>=…`), matched on the body and the creation time (oldest match first)."""
+        credentials = self.options.get("credentials") or import_string(settings.SMS_CREDENTIALS)()
+        if credentials is None:
+            return []
+        client = twilio_client(credentials.account_sid, credentials.auth_token)
+        start = since - self.CLOCK_MARGIN
+        try:
+            messages = client.messages.list(to=to, date_sent_after=start, limit=50)
+        except (TwilioRestException, HTTPError) as error:
+            raise SmsError("Twilio's message list could not be read.", retryable=True) from error
+        found = [
+            m
+            for m in messages
+            if m.body == body and m.date_created is not None and m.date_created >= start
+        ]
+        found.sort(key=lambda m: m.date_created)
+        return [m.sid for m in found]
+
+
+# The gateway answered for an API that did not process the request.
+GATEWAY_ERRORS = {502, 503, 504}
 
 
 def get_backend(**options) -> BaseBackend:

@@ -8,10 +8,18 @@ loops over its batch's rows in small chunks:
 1. reserve the chunk's slots on the council's shared pacing timeline (Redis) and wait for them;
 2. CLAIM the chunk: one UPDATE turns up to `chunk` rows from `pending` into `claimed`
    (`FOR UPDATE SKIP LOCKED`, committed at once), so two executions of the same task — a
-   redelivery while the first still runs — never take the same row;
+   redelivery while the first still runs — never take the same row. The rows are chosen in a
+   CTE, never in `WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`: when the table's
+   statistics say it is empty (analyzed after a purge) PostgreSQL plans that as a semi join
+   re-running the LIMIT subquery per outer row, and one claim took a whole batch. A claim that
+   returns more rows than asked is rolled back and refused;
 3. hand each claimed message to Twilio (concurrently, each at its paced instant);
 4. RECORD the answers in one UPDATE: the Message SID and `accepted`, or the error, or back to
-   `pending` for what is safe to retry (HTTP 429, connection refused before sending).
+   `pending` with a `retry_at` for what is transient (HTTP 429, 502-504, connection refused
+   before sending, and answers lost after sending: see below). Transient failures are retried
+   with backoff until ALERTS_RETRY_CAP_SECONDS (ALERTS_EMERGENCY_RETRY_CAP_SECONDS for severe
+   and extreme alerts) after the row's first one; a permanent error (invalid number, opted out)
+   is final at once.
 
 A worker killed at any moment (kill -9, machine lost) leaves its task unacknowledged
 (acks_late + task_reject_on_worker_lost): the task runs again, on a restarted worker or after the
@@ -19,16 +27,17 @@ broker's visibility timeout. Every row then is in one of three states:
 - `pending`: never handed over (or safe to retry): sent by the new run, once;
 - has a SID: Twilio accepted it; never sent again;
 - `claimed` without a SID: the worker died between steps 2 and 4, the messages IN FLIGHT. Twilio
-  may or may not have accepted them, and it offers no idempotency key to ask (DESIGN.md §4).
-  Losing a disaster alert is worse than a duplicate, so once the claim is older than
-  ALERTS_CLAIM_LEASE_SECONDS (longer than a chunk can take, so the claimant is surely gone) the
-  row is claimed again, marked `resent_after_crash`, and sent again.
-So the only messages that may reach a phone twice are those in flight at the moment of the kill:
-at most one chunk (ALERTS_SEND_CONCURRENCY messages, fewer at low sending rates) per killed
-task, and each of them is flagged `resent_after_crash` on its row.
+  may or may not have accepted them, and it offers no idempotency key (DESIGN.md §4). Once the
+  claim is older than ALERTS_CLAIM_LEASE_SECONDS (longer than a chunk can take, so the claimant
+  is surely gone) the row is claimed again and Twilio's message list is asked first (`To` and
+  the time of the lost claim): found, its SID is recorded and nothing is sent; not found, it is
+  sent again and marked `resent_after_crash` (Twilio's list may lag: losing a disaster alert is
+  worse than a duplicate).
+A connection that breaks after the request was sent, a timeout waiting for the answer or a 500
+is handled the same way (`verify_since`): looked up before any new request.
 
-A connection that breaks after the request was sent, or a timeout waiting for the answer, is not
-retried (the message may exist): the row is `failed`, with that reason, for staff to see.
+Nothing depends on the broker keeping the task: the re-driver (alerts/services/redrive.py)
+enqueues again the batches of an alert that stopped moving, from these rows.
 
 Status callbacks may arrive before step 4 stored the SID. They are kept
 (MessageStatusCallback, one row per SID x status, so duplicates are dropped) and applied at the
@@ -36,6 +45,7 @@ end of the batch. A status only moves forward (`status_rank`): a late "sent" nev
 "delivered".
 """
 
+import datetime as dt
 import logging
 import os
 import random
@@ -43,9 +53,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,6 +65,7 @@ from tenants.models import current_council
 
 from ..credentials import council_credentials
 from ..models import (
+    FINAL_RANK,
     OPTOUT_HASH_PREFIX,
     STATUS_RANK,
     Alert,
@@ -110,6 +122,9 @@ class _Claimed:
     id: int
     phone: str
     opted_out: bool = False
+    # When a request for this row may have reached Twilio already (lost answer, lost claimant).
+    verify_since: dt.datetime | None = None
+    attempts: int = 1
 
 
 @dataclass
@@ -117,6 +132,14 @@ class _Outcome:
     row: _Claimed
     sid: str | None = None
     error: SmsError | None = None
+    # The time just before the request went out, when its answer may have been lost.
+    sent_from: dt.datetime | None = None
+    # Not found at Twilio after a lost answer or claim, and sent again.
+    resent: bool = False
+
+
+class ClaimRefused(RuntimeError):
+    """A claim returned more rows than asked: rolled back (see the module's docstring)."""
 
 
 @dataclass
@@ -142,11 +165,19 @@ def status_callback_url() -> str:
     return current_council().base_url() + reverse("alerts:twilio_status")
 
 
-def alert_batches_enqueue(alert_id: int, batches: int) -> None:
+def alert_batches_enqueue(alert_id: int, batches: int | list[int]) -> None:
+    """Hand the batches to the broker, on the alerts queue. The broker is only a hint: if it
+    cannot take them (Redis down), the re-driver enqueues them again from the rows."""
     from ..tasks import alert_batch_send
 
-    for batch in range(batches):
-        alert_batch_send.apply_async((alert_id, batch), queue=settings.ALERTS_CELERY_QUEUE)
+    numbers = range(batches) if isinstance(batches, int) else batches
+    try:
+        for batch in numbers:
+            alert_batch_send.apply_async((alert_id, batch), queue=settings.ALERTS_CELERY_QUEUE)
+    except Exception:  # the broker's errors vary by transport; the rows are safe in any case
+        logger.exception(
+            "alert %s: batches not enqueued; the re-driver will enqueue them", alert_id
+        )
 
 
 # --- the batch task's steps --------------------------------------------------------------------
@@ -162,23 +193,30 @@ def _claimable_count(alert_id: int, batch: int) -> int:
 
 
 def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
-    """Take up to `limit` rows: pending ones, or claimed ones whose claimant is gone (claim
-    older than the lease, no SID: the in-flight messages of a killed worker). Each comes with
-    whether its number is on the opt-out list now (a STOP may arrive while an alert goes out)."""
-    with connection.cursor() as cursor:
+    """Take up to `limit` rows: pending ones whose retry time has come, or claimed ones whose
+    claimant is gone (claim older than the lease, no SID: the in-flight messages of a killed
+    worker, to be looked up at Twilio before sending). Each comes with whether its number is on
+    the opt-out list now (a STOP may arrive while an alert goes out)."""
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {_TABLE} r SET status = 'claimed', status_rank = 1, claimed_at = now(),
-                   attempts = attempts + 1, updated_at = now(),
-                   resent_after_crash = resent_after_crash OR status = 'claimed'
-            WHERE id IN (
+            WITH chosen AS (
                 SELECT id FROM {_TABLE}
                 WHERE alert_id = %(alert)s AND batch = %(batch)s AND (
-                    status = 'pending' OR (status = 'claimed' AND message_sid IS NULL
+                    (status = 'pending' AND (retry_at IS NULL OR retry_at <= clock_timestamp()))
+                    OR (status = 'claimed' AND message_sid IS NULL
                         AND claimed_at < now() - make_interval(secs => %(lease)s)))
                 ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
-            RETURNING id, phone,
-                EXISTS (SELECT 1 FROM {_OPTOUT} o WHERE o.phone_hash = {optout_hash_sql("r.phone")})
+            UPDATE {_TABLE} r SET status = 'claimed', status_rank = 1, claimed_at = now(),
+                   attempts = r.attempts + 1, updated_at = now(),
+                   verify_since = CASE WHEN r.status = 'claimed'
+                                       THEN COALESCE(r.verify_since, r.claimed_at)
+                                       ELSE r.verify_since END
+            FROM chosen WHERE r.id = chosen.id
+            RETURNING r.id, r.phone,
+                EXISTS (SELECT 1 FROM {_OPTOUT} o
+                        WHERE o.phone_hash = {optout_hash_sql("r.phone")}),
+                r.verify_since, r.attempts
             """,  # noqa: S608  (table names from the models)
             {
                 "alert": alert_id,
@@ -188,7 +226,12 @@ def _claim(alert_id: int, batch: int, limit: int) -> list[_Claimed]:
                 "optout_prefix": OPTOUT_HASH_PREFIX,
             },
         )
-        return [_Claimed(*row) for row in cursor.fetchall()]
+        rows = [_Claimed(*row) for row in cursor.fetchall()]
+        if len(rows) > limit:
+            # Rolls the claim back: taking more than the pacer reserved would flood Twilio and,
+            # with a killed worker, widen what may be sent twice.
+            raise ClaimRefused(f"claim of {limit} returned {len(rows)} rows")
+        return rows
 
 
 def _claims_held_elsewhere(alert_id: int, batch: int) -> float | None:
@@ -216,19 +259,27 @@ def _hand_over(
     spacing: float,
 ) -> list[_Outcome]:
     def one(index: int, row: _Claimed) -> _Outcome:
+        # Not found at Twilio after a lost answer or claim (_verify): sent again, flagged.
+        resent = row.verify_since is not None
         delay = first + index * spacing - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        sent_from = timezone.now()
         try:
             return _Outcome(
-                row, sid=backend.send(to=row.phone, body=body, status_callback=callback_url)
+                row,
+                sid=backend.send(to=row.phone, body=body, status_callback=callback_url),
+                resent=resent,
             )
         except SmsError as error:
-            return _Outcome(row, error=error)
+            return _Outcome(row, error=error, sent_from=sent_from, resent=resent)
         except Exception as error:  # an unexpected failure may follow a successful request
             logger.exception("sending to %s failed unexpectedly", row.phone)
             return _Outcome(
-                row, error=SmsError(f"Unexpected error: {error}"[:250], unconfirmed=True)
+                row,
+                error=SmsError(f"Unexpected error: {error}"[:250], unconfirmed=True),
+                sent_from=sent_from,
+                resent=resent,
             )
 
     if len(rows) <= 1:
@@ -236,22 +287,74 @@ def _hand_over(
     return list(_pool().map(one, range(len(rows)), rows))
 
 
-def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
-    """Store Twilio's answers for a chunk in one UPDATE. Returns (accepted, to retry)."""
+def _verify(
+    backend: BaseBackend, rows: list[_Claimed], body: str
+) -> tuple[list[_Outcome], list[_Claimed]]:
+    """Rows whose request may have reached Twilio already (lost answer, lost claimant) are
+    looked up in Twilio's message list first. Returns the outcomes of those found (their SID,
+    nothing sent) or not askable now (retryable), and the rows to send."""
+    outcomes: list[_Outcome] = []
+    to_send: list[_Claimed] = []
+    for row in rows:
+        if row.verify_since is None:
+            to_send.append(row)
+            continue
+        try:
+            sids = backend.find_sent(to=row.phone, body=body, since=row.verify_since)
+        except SmsError as error:
+            outcomes.append(_Outcome(row, error=error))
+            continue
+        # The same text to the same number for another alert is not this row's message.
+        used = set(
+            AlertRecipient.objects.filter(message_sid__in=sids).values_list(
+                "message_sid", flat=True
+            )
+        )
+        sid = next((s for s in sids if s not in used), None)
+        if sid:
+            logger.info("alert message to %s found at Twilio (%s): not sent again", row.id, sid)
+            outcomes.append(_Outcome(row, sid=sid))
+        else:
+            to_send.append(row)
+    return outcomes, to_send
+
+
+def _record(alert_id: int, outcomes: list[_Outcome]) -> tuple[int, int]:
+    """Store Twilio's answers for a chunk in one UPDATE. Returns (handed over or final, to
+    retry). A database that went away meanwhile (restart, failover) is waited for: the answers
+    exist only in this process, and rows left claimed would be looked up at Twilio later."""
+    deadline = time.monotonic() + settings.ALERTS_CLAIM_LEASE_SECONDS / 2
+    pause = 0.25
+    while True:
+        try:
+            return _record_once(alert_id, outcomes)
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + pause > deadline:
+                raise
+            logger.warning("alert %s: database unreachable, recording again", alert_id)
+            connection.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 4.0)
+
+
+def _record_once(alert_id: int, outcomes: list[_Outcome]) -> tuple[int, int]:
     values: list[str] = []
-    params: list[int | str | None] = []
+    params: list[Any] = []
     opted_out: list[str] = []
-    accepted = retry = 0
+    moved = retry = 0
     for outcome in outcomes:
         error = outcome.error or SmsError("No answer recorded", unconfirmed=True)
         code: int | None
+        delay: float | None = None
+        verify: dt.datetime | None = None
         if outcome.row.opted_out:
             status, code, message = Status.OPTED_OUT, None, "Opted out before sending"
         elif outcome.sid:
             status, code, message = Status.ACCEPTED, None, ""
-            accepted += 1
-        elif error.retryable:
+        elif error.retryable or error.unconfirmed:
             status, code, message = Status.PENDING, error.code, str(error)
+            delay = _backoff(outcome.row.attempts)
+            verify = outcome.sent_from if error.unconfirmed else None
             retry += 1
         elif error.code in OPTED_OUT_CODES:
             status, code, message = Status.OPTED_OUT, error.code, str(error)
@@ -260,51 +363,122 @@ def _record(outcomes: list[_Outcome]) -> tuple[int, int]:
             status, code, message = Status.INVALID, error.code, str(error)
         else:
             status, code, message = Status.FAILED, error.code, str(error)
+        if status != Status.PENDING:
+            moved += 1
         values.append(
-            "(%s::bigint, %s::varchar, %s::smallint, %s::varchar, %s::integer, %s::varchar)"
+            "(%s::bigint, %s::varchar, %s::smallint, %s::varchar, %s::integer, %s::varchar,"
+            " %s::float8, %s::timestamptz, %s::boolean)"
         )
-        params += [outcome.row.id, status, STATUS_RANK[status], outcome.sid, code, message[:255]]
+        params += [
+            outcome.row.id,
+            status,
+            STATUS_RANK[status],
+            outcome.sid,
+            code,
+            message[:255],
+            delay,
+            verify,
+            outcome.resent and bool(outcome.sid or error.unconfirmed),
+        ]
     # One statement commits on its own; opt-outs reported by Twilio go in the same transaction.
     with transaction.atomic() if opted_out else nullcontext(), connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {_TABLE} r SET status = v.status, status_rank = v.rank,
                    message_sid = v.sid, error_code = v.code, error_message = v.message,
-                   accepted_at = CASE WHEN v.sid IS NOT NULL THEN now() END, updated_at = now()
-            FROM (VALUES {", ".join(values)}) AS v(id, status, rank, sid, code, message)
+                   accepted_at = CASE WHEN v.sid IS NOT NULL THEN now() END,
+                   retry_at = CASE WHEN v.status = 'pending'
+                                   THEN clock_timestamp() + make_interval(secs => v.delay) END,
+                   retry_since = CASE WHEN v.status = 'pending'
+                                      THEN COALESCE(r.retry_since, now()) ELSE r.retry_since END,
+                   verify_since = CASE WHEN v.status = 'pending'
+                                       THEN COALESCE(r.verify_since, v.verify) END,
+                   resent_after_crash = r.resent_after_crash OR v.resent,
+                   updated_at = now()
+            FROM (VALUES {", ".join(values)})
+                AS v(id, status, rank, sid, code, message, delay, verify, resent)
             WHERE r.id = v.id AND r.status = 'claimed'
             """,  # noqa: S608  (table name from the model, values are parameters)
             params,
         )
         for phone in opted_out:
             optout_add(phone=phone, source=OptOut.Source.PROVIDER, keyword="21610")
-    return accepted, retry
+        # The alert's pulse, at most once a second (the re-driver and the progress page read it).
+        cursor.execute(
+            f"""
+            UPDATE {Alert._meta.db_table} SET heartbeat_at = now(),
+                   progress_at = CASE WHEN %(moved)s THEN now() ELSE progress_at END
+            WHERE id = %(alert)s AND (heartbeat_at IS NULL
+                OR heartbeat_at < now() - interval '1 second'
+                OR (%(moved)s AND (progress_at IS NULL
+                    OR progress_at < now() - interval '1 second')))
+            """,  # noqa: S608  (table name from the model)
+            {"alert": alert_id, "moved": moved > 0},
+        )
+    return moved, retry
 
 
-def _give_up_exhausted(alert_id: int, batch: int) -> None:
-    AlertRecipient.objects.filter(
-        alert_id=alert_id,
-        batch=batch,
-        status=Status.PENDING,
-        attempts__gte=settings.ALERTS_MAX_ATTEMPTS,
-    ).update(
-        status=Status.FAILED,
-        status_rank=4,
-        updated_at=timezone.now(),
-        error_message="Gave up: Twilio kept answering 429 (rate limited)",
-    )
+def _retry_cap(alert: Alert) -> float:
+    if alert.is_emergency:
+        return settings.ALERTS_EMERGENCY_RETRY_CAP_SECONDS
+    return settings.ALERTS_RETRY_CAP_SECONDS
 
 
-def _backoff(failures_in_a_row: int) -> float:
+def _give_up_expired(alert: Alert, batch: int) -> int:
+    """Rows still failing transiently after the retry cap (in time, from their first failure)
+    become `failed`, with the last error."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_TABLE} SET status = 'failed', status_rank = %(rank)s, updated_at = now(),
+                   error_message = left('Gave up after ' || %(minutes)s || ' min: '
+                                        || error_message, 255)
+            WHERE alert_id = %(alert)s AND batch = %(batch)s AND status = 'pending'
+              AND retry_since < now() - make_interval(secs => %(cap)s)
+            """,  # noqa: S608  (table name from the model)
+            {
+                "rank": FINAL_RANK,
+                "minutes": round(_retry_cap(alert) / 60),
+                "alert": alert.pk,
+                "batch": batch,
+                "cap": _retry_cap(alert),
+            },
+        )
+        return cursor.rowcount
+
+
+def _next_retry_in(alert_id: int, batch: int) -> float | None:
+    """Seconds until the earliest pending row of the batch may be tried again (0 if one may be
+    now), None when none is pending. Retry times use clock_timestamp(), not now(): now() stands
+    still inside a transaction (a batch run inside one, as in eager tests, would never see a
+    retry time come)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT EXTRACT(EPOCH FROM
+                           min(COALESCE(retry_at, clock_timestamp())) - clock_timestamp())
+            FROM {_TABLE} WHERE alert_id = %s AND batch = %s AND status = 'pending'
+            """,  # noqa: S608  (table name from the model)
+            [alert_id, batch],
+        )
+        (seconds,) = cursor.fetchone()
+    return None if seconds is None else max(float(seconds), 0.0)
+
+
+def _backoff(attempts: int) -> float:
+    """Seconds before a row that failed transiently on its `attempts`-th try is tried again."""
     base = settings.ALERTS_RETRY_BACKOFF_SECONDS
-    return min(base * 2 ** (failures_in_a_row - 1), 300.0) * random.uniform(0.8, 1.2)  # noqa: S311
+    ceiling = settings.ALERTS_RETRY_BACKOFF_MAX_SECONDS
+    return min(base * 2 ** min(max(attempts - 1, 0), 20), ceiling) * random.uniform(0.8, 1.2)  # noqa: S311
 
 
 def alert_batch_deliver(*, alert_id: int, batch: int) -> BatchResult:
     """Hand one batch of an alert to Twilio (see the module's docstring). Idempotent and safe
     to run concurrently with itself. `retry_in` asks the caller to run it again later."""
     result = BatchResult()
-    alert = Alert.objects.filter(pk=alert_id).only("sms_body", "segments", "state").first()
+    alert = (
+        Alert.objects.filter(pk=alert_id).only("sms_body", "segments", "state", "severity").first()
+    )
     if alert is None or not alert.is_sent:
         return result
     config = alert_settings()
@@ -314,8 +488,7 @@ def alert_batch_deliver(*, alert_id: int, batch: int) -> BatchResult:
     units = max(alert.segments, 1)
     chunk = max(1, min(settings.ALERTS_SEND_CONCURRENCY, config.send_rate // units))
     remaining = _claimable_count(alert_id, batch)
-    failures_in_a_row = 0
-    _give_up_exhausted(alert_id, batch)
+    _give_up_expired(alert, batch)
     while True:
         # Reserve slots only for rows that are there, so the shared timeline is not wasted.
         wanted = max(1, min(chunk, remaining))
@@ -325,10 +498,21 @@ def alert_batch_deliver(*, alert_id: int, batch: int) -> BatchResult:
             time.sleep(wait)
         rows = _claim(alert_id, batch, wanted)
         if not rows:
-            break
+            # Done, or rows waiting for their retry time: wait here if it is soon, else give
+            # the worker back (the caller retries later; the re-driver if that is lost).
+            retry_in = _next_retry_in(alert_id, batch)
+            if retry_in is None:
+                break
+            if retry_in > INLINE_BACKOFF_LIMIT:
+                result.retry_in = retry_in
+                return result
+            time.sleep(retry_in)
+            _give_up_expired(alert, batch)
+            remaining = max(remaining, 1)
+            continue
         remaining = max(remaining - len(rows), 0)
-        to_send = [r for r in rows if not r.opted_out]
-        outcomes = _hand_over(
+        found, to_send = _verify(backend, [r for r in rows if not r.opted_out], alert.sms_body)
+        outcomes = found + _hand_over(
             backend,
             to_send,
             alert.sms_body,
@@ -336,20 +520,11 @@ def alert_batch_deliver(*, alert_id: int, batch: int) -> BatchResult:
             first=max(first, time.monotonic()),
             spacing=spacing,
         )
-        accepted, retry = _record(outcomes + [_Outcome(r) for r in rows if r.opted_out])
-        result.handed_over += accepted
+        _moved, retry = _record(alert_id, outcomes + [_Outcome(r) for r in rows if r.opted_out])
+        result.handed_over += sum(1 for o in outcomes if o.sid)
         if retry:
             result.retried += retry
             remaining += retry
-            failures_in_a_row += 1
-            _give_up_exhausted(alert_id, batch)
-            delay = _backoff(failures_in_a_row)
-            if delay > INLINE_BACKOFF_LIMIT:
-                result.retry_in = delay
-                return result
-            time.sleep(delay)
-        else:
-            failures_in_a_row = 0
     held = _claims_held_elsewhere(alert_id, batch)
     if held is not None:
         result.retry_in = held

@@ -272,8 +272,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 # A task whose worker process died with it (kill -9 of the whole worker, machine lost) stays
 # unacknowledged in Redis and is delivered again only after the visibility timeout, by a worker
-# that is (re)started or sweeping (every unacked_restore_interval seconds). SMS alert batches are
-# safe to run twice (alerts/services/delivery.py), so lower it where alerts must resume fast.
+# that is (re)started or sweeping (every unacked_restore_interval seconds). Keep it longer than
+# any task's countdown (a shorter one redelivers waiting retries early). Alert batches do not
+# wait for it: the re-driver (below) enqueues them again from the database within a minute.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
@@ -313,6 +314,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "civic-consultations-periodic": {
         "task": "civic.consultations.tasks.periodic_everywhere",
         "schedule": 300,
+    },
+    # Enqueue again the alert batches the broker lost (alerts/services/redrive.py).
+    "alerts-redrive": {
+        "task": "alerts.tasks.redrive_alerts",
+        "schedule": env.float("ALERTS_REDRIVE_SECONDS", default=20.0),
+        "options": {
+            "queue": env("ALERTS_CELERY_QUEUE", default="alerts"),
+            "expires": env.float("ALERTS_REDRIVE_SECONDS", default=20.0),
+        },
     },
 }
 
@@ -372,9 +382,23 @@ ALERTS_CREDENTIALS_KEYS = env.list("ALERTS_CREDENTIALS_KEYS", default=[])
 # before another may take it over (longer than one chunk can take), retry backoff on HTTP 429.
 ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=500)
 ALERTS_SEND_CONCURRENCY = env.int("ALERTS_SEND_CONCURRENCY", default=16)
-ALERTS_CLAIM_LEASE_SECONDS = env.float("ALERTS_CLAIM_LEASE_SECONDS", default=60.0)
+ALERTS_CLAIM_LEASE_SECONDS = env.float("ALERTS_CLAIM_LEASE_SECONDS", default=30.0)
+# Transient failures (429, 502-504, provider unreachable, lost answers): backoff from
+# ALERTS_RETRY_BACKOFF_SECONDS doubling up to ALERTS_RETRY_BACKOFF_MAX_SECONDS, until the cap
+# in time from a row's first failure (emergencies: severe or extreme alerts).
 ALERTS_RETRY_BACKOFF_SECONDS = env.float("ALERTS_RETRY_BACKOFF_SECONDS", default=1.0)
-ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=12)
-# The Celery queue of the batch tasks: a dedicated queue (and worker) keeps alerts from waiting
-# behind slower work such as PDF reports.
-ALERTS_CELERY_QUEUE = env("ALERTS_CELERY_QUEUE", default="celery")
+ALERTS_RETRY_BACKOFF_MAX_SECONDS = env.float("ALERTS_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
+ALERTS_RETRY_CAP_SECONDS = env.float("ALERTS_RETRY_CAP_SECONDS", default=600.0)
+ALERTS_EMERGENCY_RETRY_CAP_SECONDS = env.float("ALERTS_EMERGENCY_RETRY_CAP_SECONDS", default=1800.0)
+# The re-driver (alerts/services/redrive.py): its beat period is ALERTS_REDRIVE_SECONDS (above);
+# an alert without any batch activity for ALERTS_REDRIVE_STALL_SECONDS is enqueued again.
+# Staff see "stalled since" after ALERTS_STALL_NOTICE_SECONDS without a message handed over,
+# and get an email (the log an error) after ALERTS_STALL_ALARM_SECONDS.
+ALERTS_REDRIVE_STALL_SECONDS = env.float("ALERTS_REDRIVE_STALL_SECONDS", default=30.0)
+ALERTS_REDRIVE_COUNCILS_PER_QUERY = env.int("ALERTS_REDRIVE_COUNCILS_PER_QUERY", default=200)
+ALERTS_STALL_NOTICE_SECONDS = env.float("ALERTS_STALL_NOTICE_SECONDS", default=60.0)
+ALERTS_STALL_ALARM_SECONDS = env.float("ALERTS_STALL_ALARM_SECONDS", default=300.0)
+# The Celery queue of the batch tasks and the re-driver: its own queue, with its own worker
+# (`make run`, infra/docker-compose.yml), so an alert never waits behind routine work
+# (verification SMS, emails, PDF reports) on the default queue "celery".
+ALERTS_CELERY_QUEUE = env("ALERTS_CELERY_QUEUE", default="alerts")

@@ -26,6 +26,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # transaction; the tests that are about Celery itself switch it off and use a real worker
 # process (tests/conftest.py: celery_worker_process).
 CELERY_TASK_ALWAYS_EAGER = True
+# A worker (and its beat) started by a test publishes what it enqueues to the broker.
+if env.bool("COMMUNE_TEST_LIVE_CELERY", default=False):
+    CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 # The worker process writes its emails to files the tests read.
 if env("COMMUNE_TEST_OUTBOX", default=""):
@@ -40,3 +43,11 @@ WHITENOISE_AUTOREFRESH = True
 SMS_BACKEND = env("COMMUNE_TEST_SMS_BACKEND", default="core.sms.LocmemBackend")
 ALERTS_CREDENTIALS_KEYS = ["test-only-credentials-key"]
 ALERTS_RETRY_BACKOFF_SECONDS = env.float("ALERTS_RETRY_BACKOFF_SECONDS", default=0.05)
+# A test that runs `celery beat` (the alert re-driver's fault tests) schedules only the re-driver:
+# the other periodic tasks would act on the shared test database behind other tests' backs.
+if env("COMMUNE_TEST_BEAT_ONLY", default=""):
+    CELERY_BEAT_SCHEDULE = {
+        name: entry
+        for name, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405
+        if name in env.list("COMMUNE_TEST_BEAT_ONLY")
+    }

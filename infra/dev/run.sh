@@ -30,7 +30,11 @@ trap stop INT TERM EXIT
 $PY manage.py twilio_simulator --port "$TWILIO_SIM_PORT" --undelivered-share 0.05 \
   >.run/logs/twilio-simulator.log 2>&1 &
 pids+=($!)
-.venv/bin/celery -A config worker -l info --concurrency 2 >.run/logs/worker.log 2>&1 &
+.venv/bin/celery -A config worker -l info --concurrency 2 -Q celery,alerts >.run/logs/worker.log 2>&1 &
+pids+=($!)
+# Alert batches and their re-driver have a worker of their own (ALERTS_CELERY_QUEUE, "alerts").
+.venv/bin/celery -A config worker -l info --concurrency 1 -Q alerts -n alerts@%h \
+  >.run/logs/worker-alerts.log 2>&1 &
 pids+=($!)
 .venv/bin/celery -A config beat -l info --schedule .run/celerybeat-schedule >.run/logs/beat.log 2>&1 &
 pids+=($!)

@@ -44,6 +44,8 @@ LOGS = ROOT / ".run" / f"test-alerts-{os.environ.get('COMMUNE_TEST_REDIS_DB', '1
 CONCURRENCY = 4  # ALERTS_SEND_CONCURRENCY of the workers started here
 VISIBILITY_TIMEOUT = 4
 LEASE = 8  # long enough that a live but slow worker (loaded machine) keeps its claims
+REDRIVE_SECONDS = 1  # the re-driver's beat period in the fault tests (20 s in production)
+REDRIVE_STALL = 4  # an alert without activity for this long is re-driven (30 s in production)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -91,12 +93,29 @@ class Workers:
         LOGS.mkdir(parents=True, exist_ok=True)
 
     def start(
-        self, name: str, concurrency: int = 2, visibility_timeout: int = VISIBILITY_TIMEOUT
+        self,
+        name: str,
+        concurrency: int = 2,
+        visibility_timeout: int = VISIBILITY_TIMEOUT,
+        *,
+        beat: bool = False,
+        extra_env: dict[str, str] | None = None,
     ) -> subprocess.Popen:
+        """`beat`: the worker also runs `celery beat` with only the alert re-driver scheduled,
+        every REDRIVE_SECONDS on this queue (alerts stalled for REDRIVE_STALL are re-driven)."""
+        pool = ["-P", "prefork", "-c", str(concurrency), "--without-heartbeat"]
+        env = dict(extra_env or {})
+        if beat:
+            pool += ["-B", "-s", str(LOGS / f"{self.queue}-{name}-beat")]
+            env |= {
+                "COMMUNE_TEST_BEAT_ONLY": "alerts-redrive",
+                "ALERTS_REDRIVE_SECONDS": str(REDRIVE_SECONDS),
+                "ALERTS_REDRIVE_STALL_SECONDS": str(REDRIVE_STALL),
+            }
         proc = spawn_celery_worker(
             f"{self.queue}-{name}",
             LOGS / f"{self.queue}-{name}.log",
-            pool=("-P", "prefork", "-c", str(concurrency), "--without-heartbeat"),
+            pool=tuple(pool),
             queue=self.queue,
             own_process_group=True,  # a SIGKILL takes the pool children too, like a dead machine
             extra_env={
@@ -111,6 +130,8 @@ class Workers:
                 "ALERTS_BATCH_SIZE": str(settings.ALERTS_BATCH_SIZE),
                 "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
                 "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+                "COMMUNE_TEST_LIVE_CELERY": "1",
+                **env,
             },
         )
         self.procs.append(proc)

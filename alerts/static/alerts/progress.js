@@ -14,6 +14,11 @@
         });
         document.getElementById("progress-text").textContent =
           data.handed_over + " / " + data.total;
+        var stalled = document.getElementById("progress-stalled");
+        if (stalled) {
+          stalled.textContent = data.stalled || "";
+          stalled.hidden = !data.stalled;
+        }
         if (data.complete) { window.location.reload(); } else { setTimeout(refresh, 2000); }
       })
       .catch(function () { setTimeout(refresh, 5000); });
