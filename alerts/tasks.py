@@ -8,7 +8,6 @@ import time
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, connection
-from django_tenants.utils import tenant_context
 from redis.exceptions import RedisError
 
 from tenants.fanout import councils_fan_out
