@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0002_privacy_and_phone_regions'),
+        ('alerts', '0003_inbound_message_sid'),
         ('community', '0002_residents_and_verification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
