@@ -20,3 +20,7 @@ def expire_verifications_everywhere() -> None:
     for council in Council.objects.filter(is_active=True, is_template=False):
         with tenant_context(council):
             expire_verifications.delay()
+
+
+# Mutual aid's tasks live in their sub-package: imported here so workers register them.
+from .mutual_aid import tasks as mutual_aid_tasks  # noqa: E402, F401

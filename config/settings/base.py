@@ -256,6 +256,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "community.tasks.expire_verifications_everywhere",
         "schedule": 3600,
     },
+    # Mutual aid: loan reminders on their due date, and grouped message emails whose scheduled
+    # send the broker lost, in every council.
+    "community-mutual-aid-periodic": {
+        "task": "community.mutual_aid.tasks.mutual_aid_periodic_everywhere",
+        "schedule": 900,
+    },
     # Keep ready clones of the council template (also refilled after each new council).
     "tenants-refill-spare-schemas": {"task": "tenants.tasks.refill_spare_schemas", "schedule": 600},
     # Erase the phone numbers of SMS delivery records past each council's retention period.
