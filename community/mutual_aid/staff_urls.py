@@ -12,6 +12,7 @@ urlpatterns = [
     path("suspensions/", views.suspensions, name="suspensions"),
     path("suspensions/<int:pk>/lift/", views.suspension_lift, name="lift"),
     path("figures/", views.figures, name="figures"),
+    path("figures.csv", views.figures_csv, name="figures_csv"),
     path("categories/", views.categories, name="categories"),
     path("categories/new/", views.category_edit, name="category_new"),
     path("categories/<int:pk>/", views.category_edit, name="category"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 from accounts.roles import Role
+from core.csv import csv_response
 
 from . import selectors, services
 from .forms import CategoryForm, ReasonForm, SuspendForm
@@ -129,6 +130,26 @@ def suspension_lift(request: HttpRequest, pk: int) -> HttpResponse:
 def figures(request: HttpRequest) -> HttpResponse:
     return render(
         request, "community/mutual_aid/staff/figures.html", {"figures": selectors.figures()}
+    )
+
+
+@figures_required
+def figures_csv(request: HttpRequest) -> HttpResponse:
+    """The same figures as one table: what, which, listings, done."""
+    data = selectors.figures()
+    french = (request.LANGUAGE_CODE or "fr").startswith("fr")
+    rows: list[list[object]] = []
+    for row in data["by_category"]:
+        name = row["category__name_fr"] if french else row["category__name_en"]
+        rows.append([_("Category"), name, row["total"], row["done"]])
+    for row in data["by_neighbourhood"]:
+        rows.append(
+            [_("Neighbourhood"), row["neighbourhood__name"] or "", row["total"], row["done"]]
+        )
+    for row in data["done_per_month"]:
+        rows.append([_("Month"), row["month"].strftime("%Y-%m"), "", row["done"]])
+    return csv_response(
+        "mutual-aid-figures", [_("What"), _("Which"), _("Listings"), _("Done")], rows
     )
 
 

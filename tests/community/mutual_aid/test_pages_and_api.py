@@ -2,6 +2,7 @@
 nothing; the API for residents and staff."""
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from community.mutual_aid import services
@@ -51,6 +52,7 @@ ADMIN_PAGES = [
     "/staff/community/mutual-aid/categories/{category}/",
 ]
 FIGURES = "/staff/community/mutual-aid/figures/"
+FIGURES_CSV = "/staff/community/mutual-aid/figures.csv"
 
 
 def _fill(url, scene):
@@ -101,6 +103,11 @@ def test_every_page_answers_each_persona_with_the_right_status(
             else 403,
             **dict.fromkeys(STAFF_PAGES, 302 if user is None else 200 if staffish else 403),
             **dict.fromkeys(ADMIN_PAGES, 302 if user is None else 200 if name == "admin" else 403),
+            FIGURES_CSV: 302
+            if user is None
+            else 200
+            if name in ("moderator", "admin", "elected")
+            else 403,
             FIGURES: 302
             if user is None
             else 200
@@ -252,3 +259,69 @@ def test_the_api_is_documented(client_dinan):
     ):
         assert path in schema, path
     assert "Full-text search (French, accents ignored)" in schema
+
+
+def test_every_endpoint_answers_each_persona_with_the_right_status(
+    scene, dinan, alice, bruno, chloe, unverified, moderator, council_admin, agent, elected_official
+):
+    listing, conversation = scene["listing"].pk, scene["conversation"].pk
+    base = "/api/v1/community/mutual-aid/"
+    personas = {
+        "visitor": None,
+        "alice": alice,
+        "bruno": bruno,
+        "chloe": chloe,
+        "unverified": unverified,
+        "moderator": moderator,
+        "admin": council_admin,
+        "agent": agent,
+        "elected": elected_official,
+    }
+    for name, user in personas.items():
+        client = CouncilClient(dinan) if user is None else api(CouncilClient(dinan), user)
+        moderating = name in ("moderator", "admin")
+        expected = {
+            "categories/": 200,
+            "listings/": 200,
+            f"listings/{listing}/": 200,
+            "conversations/": 401 if user is None else 200,
+            f"conversations/{conversation}/": 401
+            if user is None
+            else 200
+            if name in ("alice", "bruno")
+            else 404,
+            "staff/reports/": 401 if user is None else 200 if moderating else 403,
+            "staff/figures/": 401
+            if user is None
+            else 200
+            if moderating or name == "elected"
+            else 403,
+        }
+        for path, status in expected.items():
+            response = client.get(base + path)
+            assert response.status_code == status, (name, path, response.status_code)
+
+
+def test_pages_speak_french_by_default(scene, dinan):
+    page = CouncilClient(dinan, language="").get("/mutual-aid/").content.decode()
+    assert "Entraide entre voisins" in page
+    assert "ne manipule jamais d\u2019argent et ne prend aucune commission" in page
+    assert "Soutien scolaire" in page  # the category's French name
+
+
+def test_figures_count_listings_by_category_neighbourhood_and_done_per_month(
+    scene, alice, bruno, dinan, council_admin
+):
+    listing, conversation = scene["listing"], scene["conversation"]
+    services.listing_agree(listing=listing, actor=alice, conversation=conversation)
+    services.listing_done(listing=listing, actor=alice)
+    post(bruno, title="Courses du samedi", code="errands", kind="request")
+    client = CouncilClient(dinan).login_as(council_admin)
+    page = client.get("/staff/community/mutual-aid/figures/").content.decode()
+    assert "Tutoring" in page and "Errands" in page and "Centre" in page
+    lines = b"".join(client.get("/staff/community/mutual-aid/figures.csv").streaming_content)
+    text = lines.decode()
+    assert "Category,Tutoring,1,1" in text and "Category,Errands,1,0" in text
+    assert "Neighbourhood,Centre,2,1" in text
+    month = timezone.localdate().strftime("%Y-%m")
+    assert f"Month,{month},,1" in text
