@@ -254,6 +254,70 @@ class ListingInterestedView(APIView):
         )
 
 
+class AidListingActionSerializer(serializers.Serializer):
+    conversation = serializers.IntegerField(
+        required=False, help_text="For agree: the conversation of the chosen helper."
+    )
+
+
+class ListingActionView(APIView):
+    """The author's actions on a listing: renew (30 more days), close, agree (picks the
+    resident of `conversation` as helper), done."""
+
+    @extend_schema(
+        operation_id="v1_community_mutual_aid_listing_action",
+        request=AidListingActionSerializer,
+        responses=AidListingSerializer,
+        parameters=[
+            OpenApiParameter(
+                "action", str, OpenApiParameter.PATH, enum=["renew", "close", "agree", "done"]
+            )
+        ],
+    )
+    def post(self, request, pk: int, action: str):
+        listing = selectors.listing_for(request.user, pk)
+        if listing is None:
+            raise Http404
+        serializer = AidListingActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if action == "renew":
+            listing = services.listing_renew(listing=listing, actor=request.user)
+        elif action == "close":
+            listing = services.listing_close(listing=listing, actor=request.user)
+        elif action == "agree":
+            conversation = get_object_or_404(
+                Conversation, pk=serializer.validated_data.get("conversation") or 0, listing=listing
+            )
+            listing = services.listing_agree(
+                listing=listing, actor=request.user, conversation=conversation
+            )
+        elif action == "done":
+            listing = services.listing_done(listing=listing, actor=request.user)
+        else:
+            raise Http404
+        return Response(AidListingSerializer(listing).data)
+
+
+class AidThankYouSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=280)
+
+
+class ThankYouView(APIView):
+    """A short public thank-you to the other side, once the help is done."""
+
+    @extend_schema(request=AidThankYouSerializer, responses={201: AidThankYouSerializer})
+    def post(self, request, pk: int):
+        conversation = selectors.conversation_for(request.user, pk)
+        if conversation is None:
+            raise Http404
+        serializer = AidThankYouSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        thanks = services.thank_you_leave(
+            conversation=conversation, author=request.user, text=serializer.validated_data["text"]
+        )
+        return Response({"text": thanks.text}, status=201)
+
+
 class ConversationListView(APIView):
     """The signed-in resident's own conversations."""
 

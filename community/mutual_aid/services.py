@@ -236,6 +236,53 @@ def listing_create(
     return listing
 
 
+@transaction.atomic
+def listing_update(
+    *,
+    listing: Listing,
+    actor: User,
+    kind: str,
+    category: AidCategory,
+    title: str,
+    description: str,
+    compensation: str = Compensation.FREE,
+    amount: Decimal | None = None,
+    availability: str = "",
+    reach: str = Reach.NEIGHBOURHOOD,
+    photos: Sequence[UploadedFile] = (),
+    remove_photos: Sequence[int] = (),
+) -> Listing:
+    """The author edits an open listing: its text and terms, photos added or removed (three at
+    most). Its place stays the author's neighbourhood."""
+    require_participant(actor)
+    listing = _own_listing(listing, actor)
+    if listing.status != ListingStatus.OPEN:
+        raise ValidationError(_("Only an open listing can be changed."), code="not_open")
+    if kind not in ListingKind.values:
+        raise ValidationError({"kind": _("Choose an offer or a request.")})
+    if reach not in Reach.values:
+        raise ValidationError({"reach": _("Choose who the listing is for.")})
+    if category.pk != listing.category_id and not category.is_active:
+        raise ValidationError({"category": _("This category is no longer offered.")})
+    removed = list(listing.photos.filter(pk__in=list(remove_photos)))
+    kept = listing.photos.count() - len(removed)
+    cleaned = _clean_photos(photos, already=kept)
+    listing.kind, listing.category, listing.reach = kind, category, reach
+    listing.title = _clean_text(title, field="title", label=_("A title"), max_length=120)
+    listing.description = _clean_text(
+        description, field="description", label=_("A description"), max_length=4000
+    )
+    listing.compensation = compensation
+    listing.amount = _check_compensation(compensation, amount)
+    listing.availability = (availability or "").strip()[:200]
+    listing.save()
+    _delete_photo_files(removed)
+    ListingPhoto.objects.filter(pk__in=[p.pk for p in removed]).delete()
+    for clean in cleaned:
+        _store_photo(listing, clean)
+    return listing
+
+
 def _own_listing(listing: Listing, actor: User) -> Listing:
     locked = Listing.objects.select_for_update().get(pk=listing.pk)
     if locked.author_id != actor.pk:

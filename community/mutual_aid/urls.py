@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("listings/<int:pk>/", views.listing_detail, name="listing"),
     path("listings/<int:pk>/interested/", views.listing_interested, name="interested"),
+    path("listings/<int:pk>/edit/", views.listing_edit, name="edit"),
     path(
         "listings/<int:pk>/<str:action>/",
         views.listing_action,

@@ -137,6 +137,60 @@ def listing_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = _listing_or_404(request, pk)
+    if listing.author_id != request.user.pk:
+        raise Http404
+    initial = {
+        "kind": listing.kind,
+        "category": listing.category,
+        "title": listing.title,
+        "description": listing.description,
+        "compensation": listing.compensation,
+        "amount": listing.amount,
+        "availability": listing.availability,
+        "reach": listing.reach,
+    }
+    form = ListingForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.listing_update(
+                    listing=listing,
+                    actor=request.user,
+                    photos=request.FILES.getlist("photos"),
+                    remove_photos=[
+                        int(v) for v in request.POST.getlist("remove_photos") if v.isdigit()
+                    ],
+                    **form.cleaned_data,
+                )
+            except (ValidationError, PermissionDenied) as error:
+                if isinstance(error, PermissionDenied):
+                    form.add_error(None, str(error))
+                else:
+                    form_errors_from(form, error)
+                status = error_status(error)
+            else:
+                messages.success(request, _("Your listing is updated."))
+                return redirect(listing)
+        else:
+            status = 400
+    return render(
+        request,
+        "community/mutual_aid/listing_form.html",
+        {
+            "form": form,
+            "allowed": True,
+            "listing": listing,
+            "photos": list(listing.photos.all()),
+            "max_photos": services.MAX_PHOTOS,
+        },
+        status=status,
+    )
+
+
 def _listing_or_404(request: HttpRequest, pk: int):
     listing = selectors.listing_for(request.user, pk)
     if listing is None:

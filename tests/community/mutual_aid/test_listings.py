@@ -171,3 +171,40 @@ def test_posting_through_the_page(alice, client_dinan):
     assert listing.photos.count() == 1 and listing.reach == "council"
     bad = client.post("/mutual-aid/new/", {"kind": "offer", "title": ""})
     assert bad.status_code == 400
+
+
+def test_the_author_edits_an_open_listing_and_its_photos(alice, bruno, client_dinan):
+    listing = post(alice, photos=[photo(), photo()])
+    first, second = listing.photos.all()
+    url = f"/mutual-aid/listings/{listing.pk}/edit/"
+    assert client_dinan.login_as(bruno).get(url).status_code == 404
+    client = client_dinan.login_as(alice)
+    assert client.get(url).status_code == 200
+    form = {
+        "kind": "offer",
+        "category": category("it-help").pk,
+        "title": "Dépannage informatique",
+        "description": "Ordinateurs et imprimantes.",
+        "compensation": "free",
+        "reach": "council",
+        "remove_photos": [first.pk],
+    }
+    too_many = client.post(url, {**form, "remove_photos": [], "photos": [photo(), photo()]})
+    assert too_many.status_code == 400
+    response = client.post(url, {**form, "photos": [photo()]})
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert (listing.title, listing.category.code, listing.reach) == (
+        "Dépannage informatique",
+        "it-help",
+        "council",
+    )
+    assert set(listing.photos.values_list("pk", flat=True)) - {second.pk} != set()
+    assert not listing.photos.filter(pk=first.pk).exists() and listing.photos.count() == 2
+    with pytest.raises(PermissionDenied):
+        services.listing_update(
+            listing=listing,
+            actor=bruno,
+            **{k: v for k, v in form.items() if k not in ("remove_photos", "category")},
+            category=category("it-help"),
+        )

@@ -325,3 +325,18 @@ def test_figures_count_listings_by_category_neighbourhood_and_done_per_month(
     assert "Neighbourhood,Centre,2,1" in text
     month = timezone.localdate().strftime("%Y-%m")
     assert f"Month,{month},,1" in text
+
+
+def test_the_author_agrees_and_closes_the_loop_through_the_api(scene, alice, bruno, chloe, dinan):
+    listing, conversation = scene["listing"].pk, scene["conversation"].pk
+    base = f"/api/v1/community/mutual-aid/listings/{listing}/"
+    assert api(CouncilClient(dinan), bruno).post(base + "done/").status_code == 403
+    author = api(CouncilClient(dinan), alice)
+    assert author.post(base + "done/").status_code == 400  # nobody picked yet
+    agreed = author.post(base + "agree/", {"conversation": conversation})
+    assert agreed.status_code == 200 and agreed.json()["status"] == "agreed"
+    assert author.post(base + "done/").json()["status"] == "done"
+    thanks = f"/api/v1/community/mutual-aid/conversations/{conversation}/thanks/"
+    assert api(CouncilClient(dinan), chloe).post(thanks, {"text": "Bravo"}).status_code == 404
+    assert api(CouncilClient(dinan), bruno).post(thanks, {"text": "Merci"}).status_code == 201
+    assert author.post(base + "explode/").status_code == 404
