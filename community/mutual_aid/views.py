@@ -37,6 +37,12 @@ def _may_take_part(user) -> bool:
     return True
 
 
+def _without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 def listing_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
     filters = selectors.ListingFilters()
@@ -60,7 +66,8 @@ def listing_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "may_post": _may_take_part(request.user),
-            "query_string": request.GET.copy().urlencode() if request.GET else "",
+            # The filters, kept on the link to the next page.
+            "query_string": _without_page(request),
         },
     )
 

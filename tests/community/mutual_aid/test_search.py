@@ -67,3 +67,12 @@ def test_map_counts_listings_by_neighbourhood(alice, chloe, client_dinan):
     assert counts == {"Centre": 2, "Est": 1, "Léhon": 0}
     page = client_dinan.get("/mutual-aid/map/").content.decode()
     assert "Centre" in page and "Poissonnerie" not in page
+
+
+def test_the_next_page_keeps_the_search(alice, bruno, chloe, client_dinan):
+    for n in range(21):  # one more than a page
+        post((alice, bruno, chloe)[n % 3], title=f"Vélo numéro {n}")
+    post(alice, title="Piano à donner")
+    first = client_dinan.get("/mutual-aid/", {"q": "velo"}).content.decode()
+    assert "Piano" not in first
+    assert "?q=velo&amp;page=2" in first or "?q=velo&page=2" in first
