@@ -11,10 +11,33 @@ class CommunityConfig(AppConfig):
         from accounts.roles import Role
         from core import privacy
 
+        from .mutual_aid.services import MODERATOR_ROLES, mutual_aid_erase, mutual_aid_export
         from .selectors import VERIFIER_ROLES
         from .services.privacy import community_erase, community_export
 
         privacy.register("community", exporter=community_export, eraser=community_erase)
+        privacy.register("mutual_aid", exporter=mutual_aid_export, eraser=mutual_aid_erase)
+        register(
+            PortalSection(
+                _("Mutual aid"), "community_staff:mutual_aid:queue", MODERATOR_ROLES, order=30
+            )
+        )
+        register(
+            PortalSection(
+                _("Mutual aid figures"),
+                "community_staff:mutual_aid:figures",
+                (Role.COUNCIL_ADMIN, Role.MODERATOR, Role.ELECTED_OFFICIAL),
+                order=31,
+            )
+        )
+        register(
+            PortalSection(
+                _("Mutual aid categories"),
+                "community_staff:mutual_aid:categories",
+                (Role.COUNCIL_ADMIN,),
+                order=81,
+            )
+        )
         register(
             PortalSection(_("Verification"), "community_staff:queue", VERIFIER_ROLES, order=20)
         )

@@ -406,3 +406,6 @@ class VerificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+from .mutual_aid.models import *  # noqa: E402, F403  (mutual aid models belong to this app)

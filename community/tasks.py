@@ -17,3 +17,7 @@ def expire_verifications() -> int:
 def expire_verifications_everywhere() -> None:
     """Fan out from beat (public schema): batches of councils, behind the alerts."""
     councils_fan_out(expire_verifications)
+
+
+# Mutual aid's tasks live in their sub-package: imported here so workers register them.
+from .mutual_aid import tasks as mutual_aid_tasks  # noqa: E402, F401

@@ -157,7 +157,7 @@ def neighbourhood_delete(*, acting: User, neighbourhood: Neighbourhood) -> None:
 
 # The settings staff may change. A `require_<feature>` flag joins the list in the change that
 # makes its feature check it (CommunitySettings.requires_verification): a switch that does
-# nothing is not offered. Voting, mutual aid and group buys are not wired yet.
+# nothing is not offered. Voting and group buys are not wired yet.
 SETTINGS_FIELDS = (
     "vouches_required",
     "vouches_per_30_days",
@@ -166,6 +166,7 @@ SETTINGS_FIELDS = (
     "cooptation_enabled",
     "proof_enabled",
     "postcard_enabled",
+    "require_mutual_aid",
     "require_neighbourhood_alerts",
     "require_report_issue",
 )

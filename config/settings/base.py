@@ -296,12 +296,20 @@ CELERY_TASK_ROUTES = {
     "alerts.tasks.erase_expired_phone_numbers": _FANOUT_ROUTE,
     "civic.consultations.tasks.periodic_everywhere": _FANOUT_ROUTE,
     "civic.consultations.tasks.periodic": _FANOUT_ROUTE,
+    "community.mutual_aid.tasks.mutual_aid_periodic_everywhere": _FANOUT_ROUTE,
+    "community.mutual_aid.tasks.mutual_aid_periodic": _FANOUT_ROUTE,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
     "community-expire-verifications": {
         "task": "community.tasks.expire_verifications_everywhere",
         "schedule": 3600,
+    },
+    # Mutual aid: loan reminders on their due date, and grouped message emails whose scheduled
+    # send the broker lost, in every council.
+    "community-mutual-aid-periodic": {
+        "task": "community.mutual_aid.tasks.mutual_aid_periodic_everywhere",
+        "schedule": 900,
     },
     # Keep ready clones of the council template (also refilled after each new council).
     "tenants-refill-spare-schemas": {"task": "tenants.tasks.refill_spare_schemas", "schedule": 600},

@@ -63,13 +63,43 @@ def rich_resident(in_dinan):
     alert_send(alert=draft(officer), actor=officer)
     inbound_message_record(from_phone=PHONE, body="STOP")
     audit_record(actor=officer, action="alerts.test", target=resident)
+    _mutual_aid(resident)
     return resident
+
+
+def _mutual_aid(resident):
+    """A listing, and a conversation where both sides quote the resident's contact details."""
+    from community.models import CommunitySettings
+    from community.mutual_aid import services as aid
+    from community.mutual_aid.models import AidCategory
+
+    CommunitySettings.load()
+    CommunitySettings.objects.update(require_mutual_aid=False)
+    neighbour = UserFactory(email="neighbour-scan@example.org")
+    theirs = aid.listing_create(
+        author=neighbour,
+        kind="offer",
+        category=AidCategory.objects.get(code="lending"),
+        title="Perceuse",
+        description="À prêter",
+    )
+    conversation = aid.conversation_open(
+        listing=theirs, respondent=resident, body=f"Écrivez-moi : {EMAIL} ou {PHONE}"
+    )
+    aid.message_send(conversation=conversation, sender=neighbour, body=f"Noté, {EMAIL}")
+    aid.listing_create(
+        author=resident,
+        kind="request",
+        category=AidCategory.objects.get(code="errands"),
+        title="Courses",
+        description=f"Appelez le {PHONE}",
+    )
 
 
 def test_the_export_holds_the_resident_data_from_every_app(rich_resident):
     data = json.loads(json.dumps(personal_data_export(rich_resident), default=str))
     assert data["account"]["email"] == EMAIL
-    for app in ("community", "civic", "alerts"):
+    for app in ("community", "civic", "alerts", "mutual_aid"):
         assert app in data, app
 
 
