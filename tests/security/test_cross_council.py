@@ -15,6 +15,7 @@ from alerts.models import Alert
 from civic.consultations.models import Consultation
 from civic.models import Category, IssueReport
 from community.models import VerificationRequest
+from community.mutual_aid.models import Conversation, Listing, Message
 from tests.conftest import CouncilClient, make_user
 
 # Enough for any of the API's request bodies to pass validation, so that only the lookup can
@@ -36,6 +37,8 @@ def _foreign_objects(saint_malo) -> dict[str, object]:
     from alerts.services import alert_create
     from civic import services as civic
     from community import services as community
+    from community.mutual_aid import services as mutual_aid
+    from community.mutual_aid.models import AidCategory
     from tests.civic.consultations.conftest import make_consultation
 
     with tenant_context(saint_malo):
@@ -61,7 +64,22 @@ def _foreign_objects(saint_malo) -> dict[str, object]:
         consultation = make_consultation(
             admin, title=SECRET, eligibility="signed_in", results_visibility="live"
         )
+        community.community_settings_update(acting=admin, require_mutual_aid=False)
+        listing = mutual_aid.listing_create(
+            author=resident,
+            kind="offer",
+            category=AidCategory.objects.get(code="diy"),
+            title=SECRET,
+            description=SECRET,
+        )
+        conversation = mutual_aid.conversation_open(
+            listing=listing, respondent=make_user("probe-helper@example.org"), body=SECRET
+        )
+        message = conversation.messages.get()
     return {
+        "listings": listing,
+        "conversations": conversation,
+        "messages": message,
         "consultations": consultation,
         "alerts": alert,
         "categories": category,
@@ -79,6 +97,9 @@ def _ids_unused_at_dinan(objects) -> bool:
         VerificationRequest: "pk",
         User: "pk",
         Consultation: "pk",
+        Listing: "pk",
+        Conversation: "pk",
+        Message: "pk",
     }
     for obj in objects.values():
         if isinstance(obj, Category):
