@@ -79,7 +79,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             services.login_failures_clear(email=email)
             login(request, form.user)
-            return redirect(next_url or "home")
+            # Without a page to go back to, staff start at their portal, residents at home.
+            default = "staff:dashboard" if form.user.is_council_staff else "home"
+            return redirect(next_url or default)
         else:
             services.login_failure_record(email=email, ip=ip)
             status = 400

@@ -19,7 +19,7 @@ PG_USER=commune
 PG_DB="${COMMUNE_PG_DB:-commune}"
 
 APT_PACKAGES=(postgresql redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-  fonts-dejavu-core gettext)
+  fonts-dejavu-core gettext chromium)
 
 log() { printf '\033[1;34m[commune]\033[0m %s\n' "$*" >&2; }
 
