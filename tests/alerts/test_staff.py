@@ -88,7 +88,7 @@ def test_draft_is_saved_and_shows_recipients_and_time_to_send(staff, officer):
     assert alert.state == "draft" and list(alert.neighbourhoods.all()) == [river]
     page = staff.get(f"/staff/alerts/{alert.pk}/").content.decode()
     assert "3 recipients, 3 segments" in page and "about 3 s" in page
-    assert "GSM-7, 1 SMS segment(s)" in page
+    assert "GSM-7, 1 SMS segment per recipient" in page
 
 
 def test_live_estimate(staff, officer):
@@ -304,3 +304,17 @@ def test_an_exercise_or_a_neighbourhood_alert_is_confirmed_without_typing(
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.is_sent
+
+
+def test_french_templates_are_written_with_their_accents(in_dinan):
+    """They are published on the site and in CAP: "tempête", "évacuation", "à l'abri"."""
+    from alerts.hazards import HAZARDS
+
+    names = ("event", "headline", "sms_body", "description", "instruction")
+    texts = " ".join(
+        hazard.for_language("fr", "Dinan")[name] for hazard in HAZARDS.values() for name in names
+    )
+    for word in ("Tempête", "Évacuation", "à l'abri", "électricité", "températures"):
+        assert word in texts
+    for unaccented in ("Tempete", "evacuation", "a l'abri", "electricite", "temperatures"):
+        assert unaccented not in texts

@@ -29,8 +29,7 @@ def test_sign_up_confirm_declare_address_and_choose_a_verification_method(ui, ou
     page.goto(_link_in(message, "/accounts/confirm/"))
     ui.check()
     assert page.get_by_text("your email address is confirmed").is_visible()
-
-    ui.goto("/verify/")
+    ui.login(email, NEW_PASSWORD, next_path="/verify/")
     ui.click(page.get_by_role("link", name="Give my address"))
     page.get_by_label("Street address").fill("12 rue de la Lainerie")
     page.get_by_label("Postcode").fill("22100")
