@@ -9,12 +9,17 @@ class CommunityConfig(AppConfig):
 
         from accounts.portal import PortalSection, register
         from accounts.roles import Role
+        from accounts.site_menu import MenuEntry
+        from accounts.site_menu import register as menu_register
         from core import privacy
 
         from .selectors import VERIFIER_ROLES
         from .services.privacy import community_erase, community_export
 
         privacy.register("community", exporter=community_export, eraser=community_erase)
+        menu_register(MenuEntry(_("My address"), "community:verify", "account", order=20))
+        menu_register(MenuEntry(_("My phone number"), "community:phone", "account", order=25))
+        menu_register(MenuEntry(_("My data"), "community:my_data", "account", order=90))
         register(
             PortalSection(_("Verification"), "community_staff:queue", VERIFIER_ROLES, order=20)
         )

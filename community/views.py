@@ -204,7 +204,13 @@ def postcard_code(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: your address is verified."))
             return redirect("community:verify")
-    return render(request, "community/postcard_code.html", {"form": form}, status=status)
+    overview = selectors.verification_overview(request.user)
+    return render(
+        request,
+        "community/postcard_code.html",
+        {"form": form, "postcard": overview.postcard},
+        status=status,
+    )
 
 
 def _lookup_allowed(request: HttpRequest) -> bool:
