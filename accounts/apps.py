@@ -8,5 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from .portal import register_core_sections
+        from .site_menu import register_account_entries
 
         register_core_sections()
+        register_account_entries()

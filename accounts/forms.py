@@ -3,8 +3,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from core.phones import council_region, phone_example
-
 from .models import User
 from .roles import ROLE_LABELS
 
@@ -20,10 +18,8 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists."))
-        return email
+        # No check that the address is free: that would tell anyone who is registered.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         data = super().clean()
@@ -69,24 +65,11 @@ class LoginForm(forms.Form):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("Email"))
-    # Read (and refused) by the service, in the council's phone region.
-    phone = forms.CharField(
-        label=_("Phone"),
-        required=False,
-        max_length=30,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-    )
     language = forms.ChoiceField(
         label=_("Language"),
         choices=[("", _("Council default")), *settings.LANGUAGES],
         required=False,
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phone"].help_text = _("e.g. %(example)s") % {
-            "example": phone_example(council_region())
-        }
 
 
 class AccountDeleteForm(forms.Form):

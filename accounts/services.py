@@ -1,6 +1,7 @@
 """Account writes: sign-up, confirmation, staff management, deletion, login throttling."""
 
 from collections.abc import Callable
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,18 +42,28 @@ def _council_url(view_name: str, args: list | None = None) -> str:
     return current_council().base_url() + path
 
 
+def council_sender(council: Council) -> tuple[str, list[str]]:
+    """From and Reply-To of the council's emails: the platform's address under the council's
+    name ("Ville de Dinan <no-reply@…>"), replies going to the council's contact address."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    reply_to = [council.contact_email] if getattr(council, "contact_email", "") else []
+    return formataddr((str(council.name), address)), reply_to
+
+
 def _send(user: User, subject: Callable[[], str], template: str, context: dict) -> None:
-    """Email one user in their language (falling back to the council's). `subject` is called
-    once that language is active."""
+    """Email one user in their language (falling back to the council's), in the council's
+    name. `subject` is called once that language is active."""
     council = current_council()
+    from_email, reply_to = council_sender(council)
     with translation.override(user.language or council.default_language):
         context = {"user": user, "council": council, **context}
-        send_mail(
+        EmailMessage(
             subject=subject(),
-            message=render_to_string(template, context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
-        )
+            body=render_to_string(template, context),
+            from_email=from_email,
+            to=[user.email],
+            reply_to=reply_to,
+        ).send()
 
 
 def email_normalise(email: str) -> str:
@@ -63,13 +74,39 @@ def email_normalise(email: str) -> str:
 
 
 @transaction.atomic
-def user_sign_up(*, full_name: str, email: str, password: str, language: str = "") -> User:
+def user_sign_up(*, full_name: str, email: str, password: str, language: str = "") -> User | None:
+    """A new account, unconfirmed, and its confirmation email. For an address that already has
+    an account nothing is created and its owner gets an email instead (None is returned): the
+    page looks the same either way, so sign-up never tells who is registered."""
     email = email_normalise(email)
-    if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": _("An account with this email already exists.")})
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        _enqueue_sign_up_notice(existing)
+        return None
     user = User.objects.create_user(email, password, full_name=full_name.strip(), language=language)
     _enqueue_confirmation(user)
     return user
+
+
+def _enqueue_sign_up_notice(user: User) -> None:
+    from .tasks import send_sign_up_notice
+
+    transaction.on_commit(lambda: send_sign_up_notice.delay(user.pk))
+
+
+def sign_up_notice_send(*, user: User) -> None:
+    """Someone tried to create an account with this address: tell its owner how to get in."""
+    if not ratelimit.allow(f"sign-up-notice:{user.pk}", limit=3, window=3600):
+        return
+    _send(
+        user,
+        lambda: _("Someone tried to create an account with your address"),
+        "accounts/email/sign_up_existing.txt",
+        {
+            "login": _council_url("accounts:login"),
+            "reset": _council_url("accounts:password_reset"),
+        },
+    )
 
 
 def _enqueue_confirmation(user: User) -> None:

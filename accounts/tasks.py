@@ -20,3 +20,10 @@ def send_staff_invitation(user_id: int, invited_by_id: int) -> None:
     invited_by = User.objects.filter(pk=invited_by_id).first()
     if user is not None:
         services.staff_invitation_send(user=user, invited_by=invited_by)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_sign_up_notice(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        services.sign_up_notice_send(user=user)

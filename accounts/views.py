@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import client_ip
-from core.phones import phone_display
 from core.views import error_status, form_errors_from, safe_next
 
 from . import services
@@ -26,7 +25,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_sign_up(
+            services.user_sign_up(
                 full_name=form.cleaned_data["full_name"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
@@ -35,11 +34,16 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            # The same answer whether the address was new or already had an account (its owner
+            # got an email instead): sign-up does not reveal who is registered.
             messages.success(
-                request, _("Welcome! We have sent you an email to confirm your address.")
+                request,
+                _(
+                    "We have sent you an email. Follow its link to confirm your address, "
+                    "then sign in."
+                ),
             )
-            return redirect("home")
+            return redirect("accounts:login")
     return render(request, "accounts/sign_up.html", {"form": form})
 
 
@@ -76,7 +80,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             services.login_failures_clear(email=email, ip=ip)
             login(request, form.user)
-            return redirect(next_url or "home")
+            # Without a page to go back to, staff start at their portal, residents at home.
+            default = "staff:dashboard" if form.user.is_council_staff else "home"
+            return redirect(next_url or default)
         else:
             services.login_failure_record(email=email, ip=ip)
             status = 400
@@ -100,14 +106,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     initial = {
         "full_name": user.full_name,
         "email": user.email,
-        "phone": phone_display(user.phone) if user.phone else "",
         "language": user.language,
     }
     form = ProfileForm(request.POST or None, initial=initial)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.profile_update(user=user, **form.cleaned_data)
+            # The phone number is added and confirmed in one place only: /phone/.
+            services.profile_update(user=user, phone=user.phone, **form.cleaned_data)
         except ValidationError as error:
             form_errors_from(form, error)
             status = error_status(error)

@@ -8,6 +8,8 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.portal import PortalSection, register
+        from accounts.site_menu import MenuEntry
+        from accounts.site_menu import register as menu_register
         from core import privacy
 
         from .policy import ALERT_ROLES, SETTINGS_ROLES
@@ -15,6 +17,8 @@ class AlertsConfig(AppConfig):
 
         privacy.register("alerts", exporter=alerts_export, eraser=alerts_erase)
         register(PortalSection(_("Alerts"), "alerts_staff:list", ALERT_ROLES, order=30))
+        menu_register(MenuEntry(_("Alerts"), "alerts:list", order=30))
+        menu_register(MenuEntry(_("My alerts by SMS"), "alerts:subscription", "account", order=30))
         register(
             PortalSection(_("Alert settings"), "alerts_staff:settings", SETTINGS_ROLES, order=92)
         )

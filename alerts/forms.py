@@ -102,3 +102,39 @@ class AlertSettingsForm(forms.ModelForm):
             "twilio_account_sid",
             "twilio_messaging_service_sid",
         ]
+
+
+class SendConfirmForm(forms.Form):
+    """The last step before an alert goes out: the sender saw how many people it reaches, and
+    for a real alert to the whole council typed the council's name, so that one click can never
+    text every subscriber."""
+
+    recipients = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    typed = forms.CharField(label=_("Type the council's name to confirm"), required=False)
+
+    def __init__(self, *args, recipients: int, phrase: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected_recipients = recipients
+        self.phrase = phrase
+        self.fields["recipients"].initial = recipients
+        if phrase:
+            self.fields["typed"].help_text = _("Type “%(phrase)s”.") % {"phrase": phrase}
+            self.fields["typed"].widget.attrs["autocomplete"] = "off"
+        else:
+            del self.fields["typed"]
+
+    def clean_recipients(self) -> int:
+        value = self.cleaned_data["recipients"]
+        if value != self.expected_recipients:
+            raise forms.ValidationError(
+                _("The number of recipients changed since you looked: check it again.")
+            )
+        return value
+
+    def clean_typed(self) -> str:
+        typed = " ".join(self.cleaned_data.get("typed", "").split())
+        if not typed:
+            raise forms.ValidationError(_("Type the council's name to send this alert."))
+        if typed.casefold() != self.phrase.casefold():
+            raise forms.ValidationError(_("This is not the council's name."))
+        return typed

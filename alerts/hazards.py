@@ -61,12 +61,12 @@ HAZARDS: dict[str, Hazard] = {
                 "fr": HazardText(
                     "Inondation",
                     "Alerte inondation",
-                    "{council} - ALERTE INONDATION : la crue monte rapidement. Evitez les bords "
+                    "{council} - ALERTE INONDATION : la crue monte rapidement. Évitez les bords "
                     "de l'eau et les parkings souterrains, ne prenez pas la voiture. Infos : "
                     "site de la mairie.",
-                    "Le niveau du cours d'eau monte rapidement et des debordements sont en cours.",
-                    "Mettez-vous a l'abri en hauteur, coupez le gaz et l'electricite si l'eau "
-                    "entre, ne traversez pas une zone inondee.",
+                    "Le niveau du cours d'eau monte rapidement et des débordements sont en cours.",
+                    "Mettez-vous à l'abri en hauteur, coupez le gaz et l'électricité si l'eau "
+                    "entre, ne traversez pas une zone inondée.",
                 ),
                 "en": HazardText(
                     "Flood",
@@ -90,13 +90,13 @@ HAZARDS: dict[str, Hazard] = {
             "Shelter",
             {
                 "fr": HazardText(
-                    "Tempete",
-                    "Alerte tempete",
+                    "Tempête",
+                    "Alerte tempête",
                     "{council} - ALERTE TEMPETE : vents violents attendus. Restez chez vous, "
-                    "rentrez les objets exposes au vent, evitez les parcs et les bords de mer.",
+                    "rentrez les objets exposés au vent, évitez les parcs et les bords de mer.",
                     "Des rafales de vent violentes sont attendues sur la commune.",
-                    "Restez a l'interieur, rangez ou fixez ce qui peut s'envoler, limitez vos "
-                    "deplacements.",
+                    "Restez à l'intérieur, rangez ou fixez ce qui peut s'envoler, limitez vos "
+                    "déplacements.",
                 ),
                 "en": HazardText(
                     "Storm",
@@ -121,10 +121,10 @@ HAZARDS: dict[str, Hazard] = {
                     "Canicule",
                     "Alerte canicule",
                     "{council} - CANICULE : fortes chaleurs attendues. Buvez de l'eau, restez "
-                    "au frais, prenez des nouvelles de vos voisins ages ou isoles.",
-                    "Des temperatures tres elevees sont attendues jour et nuit.",
-                    "Buvez regulierement, evitez les efforts aux heures chaudes, fermez volets "
-                    "et fenetres le jour.",
+                    "au frais, prenez des nouvelles de vos voisins isolés.",
+                    "Des températures très élevées sont attendues jour et nuit.",
+                    "Buvez régulièrement, évitez les efforts aux heures chaudes, fermez volets "
+                    "et fenêtres le jour.",
                 ),
                 "en": HazardText(
                     "Heatwave",
@@ -150,9 +150,9 @@ HAZARDS: dict[str, Hazard] = {
                     "Eau non potable",
                     "Eau du robinet non potable",
                     "{council} - EAU NON POTABLE : ne buvez pas l'eau du robinet et ne "
-                    "l'utilisez pas pour cuisiner jusqu'a nouvel ordre. Eau en bouteille "
-                    "distribuee en mairie.",
-                    "Une contamination du reseau d'eau potable a ete detectee.",
+                    "l'utilisez pas pour cuisiner jusqu'à nouvel ordre. Eau en bouteille "
+                    "distribuée en mairie.",
+                    "Une contamination du réseau d'eau potable a été détectée.",
                     "Utilisez de l'eau en bouteille pour boire, cuisiner et vous brosser les "
                     "dents.",
                 ),
@@ -176,12 +176,12 @@ HAZARDS: dict[str, Hazard] = {
             "Evacuate",
             {
                 "fr": HazardText(
-                    "Evacuation",
-                    "Ordre d'evacuation",
+                    "Évacuation",
+                    "Ordre d'évacuation",
                     "{council} - EVACUATION IMMEDIATE de votre quartier. Prenez papiers, "
-                    "medicaments et telephone, suivez les consignes des secours. Point "
+                    "médicaments et téléphone, suivez les consignes des secours. Point "
                     "d'accueil : mairie.",
-                    "Une evacuation des habitants du secteur est ordonnee.",
+                    "Une évacuation des habitants du secteur est ordonnée.",
                     "Quittez votre domicile sans attendre, aidez vos voisins, rejoignez le point "
                     "d'accueil.",
                 ),
@@ -206,11 +206,11 @@ HAZARDS: dict[str, Hazard] = {
             {
                 "fr": HazardText(
                     "Fermeture de route",
-                    "Route fermee",
+                    "Route fermée",
                     "{council} - ROUTE FERMEE : la circulation est interdite sur [route] "
-                    "jusqu'a nouvel ordre. Suivez la deviation.",
-                    "Une route de la commune est fermee a la circulation.",
-                    "Evitez le secteur et suivez la deviation mise en place.",
+                    "jusqu'à nouvel ordre. Suivez la déviation.",
+                    "Une route de la commune est fermée à la circulation.",
+                    "Évitez le secteur et suivez la déviation mise en place.",
                 ),
                 "en": HazardText(
                     "Road closure",
@@ -234,10 +234,10 @@ HAZARDS: dict[str, Hazard] = {
                 "fr": HazardText(
                     "Fin d'alerte",
                     "Fin d'alerte",
-                    "{council} - FIN D'ALERTE : la situation est revenue a la normale. Merci "
+                    "{council} - FIN D'ALERTE : la situation est revenue à la normale. Merci "
                     "de votre vigilance.",
-                    "La situation est revenue a la normale.",
-                    "Vous pouvez reprendre vos activites normalement.",
+                    "La situation est revenue à la normale.",
+                    "Vous pouvez reprendre vos activités normalement.",
                 ),
                 "en": HazardText(
                     "All clear",

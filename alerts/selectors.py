@@ -150,11 +150,15 @@ def alert_progress(alert: Alert) -> dict:
     total = sum(by_status.values())
     done = total - counts["queued"]
     stalled_since = alert_stalled_since(alert)
+    # Handed over but without a final receipt yet: the page keeps asking until none is left.
+    pending = counts["queued"] + counts["accepted"] + counts["sent"]
     return {
         "state": alert.state,
         "total": total,
         "handed_over": done,
+        "pending": pending,
         "percent": round(100 * done / total) if total else 100,
+        "delivered_percent": round(100 * counts["delivered"] / total) if total else 0,
         "counts": counts,
         "complete": alert.completed_at is not None,
         "recovered_after_crash": alert.recipients.filter(resent_after_crash=True).count(),

@@ -14,7 +14,7 @@ from core.csv import csv_response
 from core.params import parse_ints
 
 from . import selectors, services
-from .forms import AlertForm, AlertSettingsForm
+from .forms import AlertForm, AlertSettingsForm, SendConfirmForm
 from .hazards import HAZARDS
 from .models import Alert
 from .policy import ALERT_ROLES, SETTINGS_ROLES
@@ -147,7 +147,17 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": alert.events.select_related("actor"),
     }
     if alert.is_sent:
-        context["progress"] = selectors.alert_progress(alert)
+        progress = selectors.alert_progress(alert)
+        context["progress"] = progress
+        # The page's script rewrites this sentence as the figures change.
+        context["progress_template"] = _(
+            "%(handed_over)s of %(total)s handed to Twilio, %(delivered)s delivered."
+        )
+        context["progress_text"] = context["progress_template"] % {
+            "handed_over": progress["handed_over"],
+            "total": progress["total"],
+            "delivered": progress["counts"]["delivered"],
+        }
         context["failures"] = selectors.alert_failures(alert)[:200]
     else:
         context["estimate"] = selectors.alert_send_estimate(alert)
@@ -183,10 +193,33 @@ def alert_test(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, services.alert_test_send, _("Test message sent to your phone."))
 
 
+def confirmation_phrase(alert: Alert) -> str:
+    """What the sender types before a real alert goes to the whole council (empty: a click)."""
+    if alert.whole_council and alert.cap_status == Alert.CapStatus.ACTUAL:
+        return connection.tenant.name
+    return ""
+
+
 @role_required(*ALERT_ROLES)
-@require_POST
 def alert_send(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, services.alert_send, _("Sending has started."))
+    """GET: what is about to happen (audience, count, first words); POST: send it."""
+    alert = get_object_or_404(Alert, pk=pk)
+    if alert.is_sent:
+        return redirect("alerts_staff:detail", pk=pk)
+    estimate = selectors.alert_send_estimate(alert)
+    form = SendConfirmForm(
+        request.POST if request.method == "POST" else None,
+        recipients=estimate.recipients,
+        phrase=confirmation_phrase(alert),
+    )
+    if request.method == "POST" and form.is_valid():
+        return _act(request, pk, services.alert_send, _("Sending has started."))
+    return render(
+        request,
+        "alerts/staff/send_confirm.html",
+        {"alert": alert, "estimate": estimate, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @role_required(*ALERT_ROLES)

@@ -9,6 +9,8 @@ class CivicConfig(AppConfig):
     def ready(self) -> None:
         from accounts.portal import PortalSection, register
         from accounts.roles import Role
+        from accounts.site_menu import MenuEntry
+        from accounts.site_menu import register as menu_register
         from core import privacy
 
         from .consultations import policy as consultation_policy
@@ -19,6 +21,9 @@ class CivicConfig(AppConfig):
 
         privacy.register("civic", exporter=civic_export, eraser=civic_erase)
         register(PortalSection(_("Street reports"), "civic_staff:triage", TRIAGE_ROLES, order=20))
+        menu_register(MenuEntry(_("Report a problem"), "civic:report_new", order=10))
+        menu_register(MenuEntry(_("Reports near me"), "civic:report_map", order=20))
+        menu_register(MenuEntry(_("My reports"), "civic:my_reports", "account", order=40))
         register(
             PortalSection(
                 _("Report categories"), "civic_staff:categories", (Role.COUNCIL_ADMIN,), order=80

@@ -17,6 +17,7 @@ from .models import (
     Category,
     IssueReport,
     Open311ApiKey,
+    Question,
     ReportEvent,
     ReportFollower,
     ReportPhoto,
@@ -344,3 +345,33 @@ def parse_datetime_param(value: str) -> datetime | None:
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
+
+
+def report_answers_display(report: IssueReport) -> list[tuple[str, str]]:
+    """The answers to the category's questions as staff read them: the question's label in the
+    current language, the choice's name rather than its key, numbers and dates localised.
+    An answer to a question since deleted keeps its code as label."""
+    from django.utils.dateparse import parse_date
+    from django.utils.formats import date_format, number_format
+
+    questions = {q.code: q for q in report.category.questions.all()}
+    shown: list[tuple[str, str]] = []
+    for code, value in (report.answers or {}).items():
+        question = questions.get(code)
+        if question is None:
+            shown.append((code, str(value)))
+            continue
+        names = dict(question.choice_items())
+        values = value if isinstance(value, list) else [value]
+        parts = []
+        for item in values:
+            if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+                parts.append(names.get(str(item), str(item)))
+            elif question.kind == Question.Kind.NUMBER and isinstance(item, int | float):
+                parts.append(number_format(item, use_l10n=True))
+            elif question.kind == Question.Kind.DATE and (day := parse_date(str(item))):
+                parts.append(date_format(day, "DATE_FORMAT"))
+            else:
+                parts.append(str(item))
+        shown.append((question.label, ", ".join(parts)))
+    return shown

@@ -193,6 +193,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "report": report,
             "history": selectors.report_history(report),
+            "answers": selectors.report_answers_display(report),
             "photos": report.photos.all(),
             "status_form": StatusForm(),
             "note_form": NoteForm(),

@@ -55,7 +55,8 @@ def map_context() -> dict:
     return {
         "map_config": map_config(),
         "map_strings": {
-            "placed": _("Point placed"),
+            # The colon is part of the sentence: French puts a space before it.
+            "placed": _("Point placed: %(point)s"),
             "nearby": _("Already reported nearby"),
             "nearby_help": _("Is it one of these? Follow it instead of sending a new report."),
             "follow": _("Follow this one instead"),

@@ -9,6 +9,8 @@ class CommunityConfig(AppConfig):
 
         from accounts.portal import PortalSection, register
         from accounts.roles import Role
+        from accounts.site_menu import MenuEntry
+        from accounts.site_menu import register as menu_register
         from core import privacy
 
         from .mutual_aid.services import MODERATOR_ROLES, mutual_aid_erase, mutual_aid_export
@@ -38,6 +40,9 @@ class CommunityConfig(AppConfig):
                 order=81,
             )
         )
+        menu_register(MenuEntry(_("My address"), "community:verify", "account", order=20))
+        menu_register(MenuEntry(_("My phone number"), "community:phone", "account", order=25))
+        menu_register(MenuEntry(_("My data"), "community:my_data", "account", order=90))
         register(
             PortalSection(_("Verification"), "community_staff:queue", VERIFIER_ROLES, order=20)
         )

@@ -11,6 +11,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -203,7 +204,13 @@ def postcard_code(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: your address is verified."))
             return redirect("community:verify")
-    return render(request, "community/postcard_code.html", {"form": form}, status=status)
+    overview = selectors.verification_overview(request.user)
+    return render(
+        request,
+        "community/postcard_code.html",
+        {"form": form, "postcard": overview.postcard},
+        status=status,
+    )
 
 
 def _lookup_allowed(request: HttpRequest) -> bool:
@@ -329,12 +336,16 @@ def phone(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("We sent a code to %(phone)s.") % {"phone": phone_display(number)}
                 )
-                return redirect("community:phone")
+                return redirect(request.get_full_path())
             if "check" in request.POST and code_form.is_valid():
                 services.phone_confirmation_check(
                     user=request.user, ip=client_ip(request), code=code_form.cleaned_data["code"]
                 )
                 messages.success(request, _("Your phone number is confirmed."))
+                # Back to the page that asked for a confirmed number (alerts, profile...).
+                back = request.GET.get("next", "")
+                if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+                    return redirect(back)
                 return redirect("community:phone")
             status = 400
         except ValidationError as error:

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
 from community import views as community_views
@@ -29,5 +29,5 @@ urlpatterns = [
     *[path("api/v1/", include(f"{app}.api_urls")) for app in FEATURE_APPS],
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("media/<str:schema>/<path:path>", council_media, name="council-media"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

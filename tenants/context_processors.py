@@ -6,7 +6,12 @@ def council(request: HttpRequest) -> dict:
 
 
 def typography(request: HttpRequest) -> dict:
-    """`{{ colon }}` after a label: French sets a no-break space before the colon."""
+    """`{{ colon }}` after a label: French sets a no-break space before the colon;
+    `{{ percent_sign }}` after a number: French sets a narrow no-break space before "%"."""
     from django.utils.translation import get_language
 
-    return {"colon": "\u00a0:" if (get_language() or "").startswith("fr") else ":"}
+    french = (get_language() or "").startswith("fr")
+    return {
+        "colon": "\u00a0:" if french else ":",
+        "percent_sign": "\u202f%" if french else "%",
+    }

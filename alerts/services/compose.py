@@ -238,7 +238,9 @@ def alert_test_send(*, alert: Alert, actor: User) -> AlertTestSend:
     alert_role_check(actor)
     phone = user_phone(actor)
     if phone is None:
-        raise ValidationError(_("Confirm your own mobile number in your profile to test an alert."))
+        raise ValidationError(
+            _("Confirm your own mobile number (My phone number, /phone/) to test an alert.")
+        )
     ratelimit.enforce(
         f"alerts:test-send:{actor.pk}",
         limit=TEST_SEND_LIMIT_PER_HOUR,

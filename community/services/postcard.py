@@ -193,7 +193,13 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
             .filter(resident=user, method=Method.POSTCARD, status=RequestStatus.POSTED)
             .first()
         )
-        if request is None or not request.code_hash:
+        asked = VerificationRequest.objects.filter(
+            resident=user, method=Method.POSTCARD, status=RequestStatus.REQUESTED
+        ).exists()
+        if (request is None or not request.code_hash) and asked:
+            # Asked for, not posted yet: say so rather than "ask for one".
+            error = _("Your postcard has not been posted yet: enter its code once you receive it.")
+        elif request is None or not request.code_hash:
             error = _("There is no postcard code waiting for you. Request a postcard first.")
         elif request.code_expires_at and request.code_expires_at <= timezone.now():
             _end(

@@ -20,7 +20,7 @@ PG_DB="${COMMUNE_PG_DB:-commune}"
 PG_MAX_LOCKS=512
 
 APT_PACKAGES=(postgresql redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-  fonts-dejavu-core gettext)
+  fonts-dejavu-core gettext chromium)
 
 log() { printf '\033[1;34m[commune]\033[0m %s\n' "$*" >&2; }
 

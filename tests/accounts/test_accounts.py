@@ -39,8 +39,48 @@ def test_sign_up_refuses_bad_input_with_messages_and_keeps_what_was_typed(client
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "already exists" in page and "too short" in page
+    assert "too short" in page and "already" not in page
     assert 'value="Someone"' in page
+
+
+def test_sign_up_with_a_registered_email_looks_the_same_and_emails_the_owner(
+    client_dinan, dinan, resident, django_capture_on_commit_callbacks
+):
+    """Sign-up does not tell who is registered: the answer is the one a new address gets, and
+    the owner of the address learns how to sign in or reset the password."""
+    answers = []
+    for email in ("newcomer@example.org", resident.email.upper()):
+        with tenant_context(dinan), django_capture_on_commit_callbacks(execute=True):
+            response = client_dinan.post(
+                "/accounts/signup/",
+                {"full_name": "Someone", "email": email, "password": PASSWORD},
+                follow=True,
+            )
+        page = response.content.decode()
+        # The page itself differs only by its per-request tokens (CSRF, CSP nonce).
+        answers.append((response.status_code, response.redirect_chain, len(page)))
+        assert "We have sent you an email" in page
+    assert answers[0] == answers[1]
+    assert "_auth_user_id" not in client_dinan.session
+    notice = mail.outbox[-1]
+    assert notice.to == [resident.email] and "/accounts/login/" in notice.body
+    assert "/accounts/password/reset/" in notice.body
+    with tenant_context(dinan):
+        assert User.objects.get(email=resident.email).full_name != "Someone"
+    # In the council's name, replies to the council.
+    assert notice.from_email.startswith("Dinan <")
+
+
+def test_notices_to_a_registered_address_are_limited(
+    client_dinan, dinan, resident, django_capture_on_commit_callbacks
+):
+    for _ in range(5):
+        with tenant_context(dinan), django_capture_on_commit_callbacks(execute=True):
+            client_dinan.post(
+                "/accounts/signup/",
+                {"full_name": "Someone", "email": resident.email, "password": PASSWORD},
+            )
+    assert len(mail.outbox) == 3
 
 
 def test_confirmation_link_of_one_council_does_not_confirm_at_another(
@@ -141,12 +181,9 @@ def test_profile_edit_changes_email_and_asks_for_confirmation(
     assert mail.outbox[-1].to == ["new@example.org"]
 
 
-def test_profile_refuses_a_bad_phone_number(client_dinan, resident):
+def test_phone_page_refuses_a_bad_phone_number(client_dinan, resident):
     client_dinan.login_as(resident)
-    response = client_dinan.post(
-        "/accounts/profile/",
-        {"full_name": "R", "email": resident.email, "phone": "call me", "language": ""},
-    )
+    response = client_dinan.post("/phone/", {"phone": "call me", "send": "1"})
     assert response.status_code == 400
     assert "Enter a valid phone number, e.g. 06 12 34 56 78." in response.content.decode()
 

@@ -22,40 +22,44 @@ def reunion(dinan):
     return dinan
 
 
-def _profile(client, user, phone):
-    return client.login_as(user).post(
-        "/accounts/profile/",
-        {"full_name": user.full_name, "email": user.email, "phone": phone, "language": ""},
-    )
+def _send_code(client, user, phone):
+    return client.login_as(user).post("/phone/", {"phone": phone, "send": "1"})
 
 
-def test_profile_stores_an_overseas_number_in_e164(reunion, client_dinan):
+def test_the_phone_page_reads_an_overseas_number_in_the_councils_region(reunion, client_dinan):
+    from core import sms
+
+    sms.outbox.clear()
     with tenant_context(reunion):
         resident = make_user("ile@example.org")
-    assert _profile(client_dinan, resident, "0692 12 34 56").status_code == 302
-    with tenant_context(reunion):
-        assert User.objects.get(pk=resident.pk).phone == "+262692123456"
-    page = client_dinan.get("/accounts/profile/").content.decode()
-    assert 'value="0692 12 34 56"' in page and "e.g. 0692 12 34 56" in page
+    assert _send_code(client_dinan, resident, "0692 12 34 56").status_code == 302
+    assert sms.outbox[-1].to == "+262692123456"
 
 
-def test_profile_refuses_a_number_that_does_not_exist(client_dinan, resident):
-    response = _profile(client_dinan, resident, "+1234567")
+def test_the_phone_page_refuses_a_number_that_does_not_exist(client_dinan, resident):
+    response = _send_code(client_dinan, resident, "+1234567")
     assert response.status_code == 400
-    assert "Enter a valid phone number, e.g. 06 12 34 56 78." in response.content.decode()
-    resident.refresh_from_db()
-    assert resident.phone == ""
+    assert "Enter a valid phone number" in response.content.decode()
 
 
-def test_changing_the_number_clears_its_confirmation(client_dinan, in_dinan):
-    resident = make_user("r@example.org", phone="+33612345678", phone_confirmed_at=timezone.now())
-    # The same number written the national way is the same number: still confirmed.
-    assert _profile(client_dinan, resident, "06 12 34 56 78").status_code == 302
+def test_the_profile_shows_the_number_and_sends_to_the_one_place_that_confirms_it(
+    client_dinan, in_dinan
+):
+    """The profile no longer edits the number (it saved one without confirming it): it says
+    whether it is confirmed and links to /phone/, as the alert pages do."""
+    resident = make_user("r@example.org", phone="+33612345678")
+    page = client_dinan.login_as(resident).get("/accounts/profile/").content.decode()
+    assert "06 12 34 56 78, not confirmed yet" in page
+    assert 'href="/phone/?next=/accounts/profile/"' in page and 'name="phone"' not in page
+    response = client_dinan.post(
+        "/accounts/profile/",
+        {"full_name": "R", "email": resident.email, "phone": "06 99 99 99 99", "language": ""},
+    )
+    assert response.status_code == 302
     resident.refresh_from_db()
-    assert resident.phone_confirmed_at is not None
-    assert _profile(client_dinan, resident, "06 12 34 56 79").status_code == 302
-    resident.refresh_from_db()
-    assert (resident.phone, resident.phone_confirmed_at) == ("+33612345679", None)
+    assert resident.phone == "+33612345678" and resident.full_name == "R"
+    subscription = client_dinan.get("/alerts/subscription/").content.decode()
+    assert 'href="/phone/?next=/alerts/subscription/"' in subscription
 
 
 def test_migration_reads_stored_numbers_in_the_councils_region(reunion):

@@ -22,6 +22,20 @@ def staff(client_dinan, officer):
     return client_dinan.login_as(officer)
 
 
+def _confirmed_send(client, alert, typed: str = "Dinan"):
+    """Send through the confirmation page, as staff do: the count they saw and, for a real
+    alert to the whole council, the council's name."""
+    return client.post(
+        f"/staff/alerts/{alert.pk}/send/", {"recipients": _recipients(alert), "typed": typed}
+    )
+
+
+def _recipients(alert) -> int:
+    from alerts.selectors import alert_send_estimate
+
+    return alert_send_estimate(alert).recipients
+
+
 def _csv(client, alert) -> str:
     response = client.get(f"/staff/alerts/{alert.pk}/recipients.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -74,7 +88,7 @@ def test_draft_is_saved_and_shows_recipients_and_time_to_send(staff, officer):
     assert alert.state == "draft" and list(alert.neighbourhoods.all()) == [river]
     page = staff.get(f"/staff/alerts/{alert.pk}/").content.decode()
     assert "3 recipients, 3 segments" in page and "about 3 s" in page
-    assert "GSM-7, 1 SMS segment(s)" in page
+    assert "GSM-7, 1 SMS segment per recipient" in page
 
 
 def test_live_estimate(staff, officer):
@@ -120,7 +134,7 @@ def test_send_then_progress_report_and_csv(
     twilio.configure(error_numbers={bad: 21614})
     alert = draft(officer)
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post(f"/staff/alerts/{alert.pk}/send/")
+        _confirmed_send(staff, alert)
     progress = staff.get(f"/staff/alerts/{alert.pk}/progress.json").json()
     assert progress["total"] == 4 and progress["complete"]
     assert progress["counts"]["accepted"] == 3 and progress["counts"]["failed"] == 1
@@ -139,7 +153,7 @@ def test_csv_neutralises_formulas_in_names(
     subscriber("evil@example.org", whole_council=True, full_name='=HYPERLINK("x")')
     alert = draft(officer)
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post(f"/staff/alerts/{alert.pk}/send/")
+        _confirmed_send(staff, alert)
     rows = list(csv.reader(io.StringIO(_csv(staff, alert))))
     assert rows[1][1].startswith("'=")
 
@@ -237,7 +251,7 @@ def test_csv_writes_phones_as_guarded_text_numbers_as_numbers_and_guards_names(
     twilio.configure(error_numbers={refused: 21614})
     alert = draft(officer)
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post(f"/staff/alerts/{alert.pk}/send/")
+        _confirmed_send(staff, alert)
     header, *rows = csv.reader(io.StringIO(_csv(staff, alert)))
     by_phone = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
     # A phone number is text: a leading "+" would make a spreadsheet compute it, so it is
@@ -248,3 +262,59 @@ def test_csv_writes_phones_as_guarded_text_numbers_as_numbers_and_guards_names(
     assert mine["attempts"] == "1" and mine["error_code"] == ""
     assert mine["accepted_at"][:4].isdigit() and mine["may_have_been_sent_twice"] == ""
     assert by_phone[f"'{refused}"]["error_code"] == "21614"
+
+
+def test_sending_asks_for_a_confirmation_that_repeats_audience_count_and_text(
+    staff, officer, twilio, django_capture_on_commit_callbacks
+):
+    for i in range(2):
+        subscriber(f"s{i}@example.org", whole_council=True)
+    alert = draft(officer, sms_body="Flood: keep away from the river banks until tonight.")
+    detail = staff.get(f"/staff/alerts/{alert.pk}/").content.decode()
+    # The alert's page links to the confirmation; no button there sends.
+    assert f'href="/staff/alerts/{alert.pk}/send/"' in detail
+    assert f'action="/staff/alerts/{alert.pk}/send/"' not in detail
+    page = staff.get(f"/staff/alerts/{alert.pk}/send/").content.decode()
+    assert "the whole council" in page and "2 residents" in page
+    assert "Flood: keep away from the river" in page and "Type the council" in page
+    # A click alone, a wrong name or a stale count send nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(f"/staff/alerts/{alert.pk}/send/").status_code == 400
+        assert _confirmed_send(staff, alert, typed="Dinard").status_code == 400
+        stale = {"recipients": 1, "typed": "Dinan"}
+        assert staff.post(f"/staff/alerts/{alert.pk}/send/", stale).status_code == 400
+    alert.refresh_from_db()
+    assert alert.state == "draft" and not twilio.state()["messages"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _confirmed_send(staff, alert, typed="  dinan ")
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.is_sent and len(twilio.state()["messages"]) == 2
+
+
+def test_an_exercise_or_a_neighbourhood_alert_is_confirmed_without_typing(
+    staff, officer, twilio, django_capture_on_commit_callbacks
+):
+    subscriber("e@example.org", whole_council=True)
+    alert = draft(officer, cap_status="Exercise")
+    page = staff.get(f"/staff/alerts/{alert.pk}/send/").content.decode()
+    assert "Type the council" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(f"/staff/alerts/{alert.pk}/send/", {"recipients": 1})
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.is_sent
+
+
+def test_french_templates_are_written_with_their_accents(in_dinan):
+    """They are published on the site and in CAP: "tempête", "évacuation", "à l'abri"."""
+    from alerts.hazards import HAZARDS
+
+    names = ("event", "headline", "sms_body", "description", "instruction")
+    texts = " ".join(
+        hazard.for_language("fr", "Dinan")[name] for hazard in HAZARDS.values() for name in names
+    )
+    for word in ("Tempête", "Évacuation", "à l'abri", "électricité", "températures"):
+        assert word in texts
+    for unaccented in ("Tempete", "evacuation", "a l'abri", "electricite", "temperatures"):
+        assert unaccented not in texts

@@ -87,3 +87,27 @@ def test_page_api_and_csv_read_the_same_filters(dinan, resident, pothole, modera
     api = client.get("/api/v1/civic/triage/", query).json()["results"]
     assert [r["id"] for r in api] == [wanted.pk]
     assert [r["id"] for r in _csv(client.get("/staff/civic/export.csv", query))] == [str(wanted.pk)]
+
+
+def test_staff_report_page_shows_answers_under_their_question_and_choice_names(in_dinan):
+    """Not "depth 10,0" or "size large": the question's label and the choice's name, in the
+    reader's language."""
+    from civic import demo
+    from civic.models import Category, IssueReport
+    from tests.conftest import CouncilClient, make_user
+
+    make_user("agent@dinan.example", "agent")
+    make_user("alice@dinan.example")
+    demo.load(in_dinan)
+    moderator = make_user("mod@dinan.example", "moderator")
+    report = IssueReport.objects.create(
+        category=Category.objects.get(code="flytipping"),
+        title="Sofa",
+        description="A sofa on the pavement.",
+        answers={"size": "large", "gone": "yes"},
+    )
+    for language, label, value in (("en", "Size", "Bulky items"), ("fr", "Volume", "Encombrants")):
+        client = CouncilClient(in_dinan, language=language).login_as(moderator)
+        page = client.get(f"/staff/civic/reports/{report.pk}/").content.decode()
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in page
+        assert "<dt>gone</dt><dd>yes</dd>" in page  # a question since deleted keeps its code

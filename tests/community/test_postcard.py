@@ -208,3 +208,18 @@ def test_batches_hold_at_most_batch_max_cards_oldest_first(in_dinan, staff, monk
     assert list(second.requests.all()) == [requests[2]]
     with pytest.raises(ValidationError):
         services.postcard_batch_create(acting=staff)
+
+
+def test_a_code_typed_before_the_card_is_posted_says_it_is_on_its_way(client_dinan, resident):
+    from community import services
+
+    from .conftest import declare
+
+    declare(resident, "9 rue du Jerzual")
+    services.postcard_request(user=resident)
+    client_dinan.login_as(resident)
+    page = client_dinan.get("/verify/code/").content.decode()
+    assert "It has not been posted yet" in page
+    response = client_dinan.post("/verify/code/", {"code": "ABCD-EFGH"})
+    page = response.content.decode()
+    assert "has not been posted yet" in page and "Request a postcard first" not in page

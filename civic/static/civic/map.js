@@ -67,7 +67,10 @@
       lonInput.value = latlng.lng.toFixed(6);
       if (pan) { map.setView(latlng, Math.max(map.getZoom(), 16)); }
       var status = document.getElementById("civic-map-point");
-      if (status) { status.textContent = text("placed", "Point placed") + ": " + latInput.value + ", " + lonInput.value; }
+      if (status) {
+        status.textContent = text("placed", "Point placed: %(point)s")
+          .replace("%(point)s", latInput.value + ", " + lonInput.value);
+      }
       nearby();
     }
     if (latInput.value && lonInput.value) {
