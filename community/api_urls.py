@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api
 
@@ -26,4 +26,5 @@ urlpatterns = [
         api.StaffRevokeView.as_view(),
         name="revoke",
     ),
+    path("", include("community.group_buys.api_urls")),
 ]

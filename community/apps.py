@@ -11,10 +11,22 @@ class CommunityConfig(AppConfig):
         from accounts.roles import Role
         from core import privacy
 
+        from .group_buys import tasks  # noqa: F401  (registers the group buys' Celery tasks)
+        from .group_buys.selectors import GROUP_BUY_STAFF_ROLES, PARTNER_STAFF_ROLES
+        from .group_buys.services import group_buys_erase, group_buys_export
         from .selectors import VERIFIER_ROLES
         from .services.privacy import community_erase, community_export
 
         privacy.register("community", exporter=community_export, eraser=community_erase)
+        privacy.register("group_buys", exporter=group_buys_export, eraser=group_buys_erase)
+        register(
+            PortalSection(
+                _("Group buys"), "community_staff:group_buys", GROUP_BUY_STAFF_ROLES, order=40
+            )
+        )
+        register(
+            PortalSection(_("Partners"), "community_staff:partners", PARTNER_STAFF_ROLES, order=41)
+        )
         register(
             PortalSection(_("Verification"), "community_staff:queue", VERIFIER_ROLES, order=20)
         )

@@ -406,3 +406,6 @@ class VerificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+from .group_buys.models import *  # noqa: E402, F403  (group buys belong to the community app)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import staff_views as views
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("community/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),
     path("community/neighbourhoods/<int:pk>/", views.neighbourhood_edit, name="neighbourhood"),
     path("community/settings/", views.community_settings, name="settings"),
+    path("", include("community.group_buys.staff_urls")),
 ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("phone/", views.phone, name="phone"),
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/export.json", views.my_data_export, name="my_data_export"),
+    path("", include("community.group_buys.urls")),
 ]

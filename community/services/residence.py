@@ -166,6 +166,7 @@ SETTINGS_FIELDS = (
     "cooptation_enabled",
     "proof_enabled",
     "postcard_enabled",
+    "require_group_buy",
     "require_neighbourhood_alerts",
     "require_report_issue",
 )

@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "community.tasks.expire_verifications_everywhere",
         "schedule": 3600,
     },
+    # Close group buys past their deadline (and email households a lost task missed).
+    "community-close-group-buys": {
+        "task": "community.group_buys.tasks.close_due_group_buys_everywhere",
+        "schedule": 300,
+    },
     # Keep ready clones of the council template (also refilled after each new council).
     "tenants-refill-spare-schemas": {"task": "tenants.tasks.refill_spare_schemas", "schedule": 600},
     # Erase the phone numbers of SMS delivery records past each council's retention period.

@@ -188,12 +188,13 @@ def test_portal_navigation_shows_community_sections_by_role(client_dinan, counci
 
 
 def test_settings_page_offers_only_requirements_that_a_feature_checks(client_dinan, council_admin):
-    """Voting, mutual aid and group buys do not check their flag yet: no switch for them."""
+    """Voting and mutual aid do not check their flag yet: no switch for them. Group buys do."""
     client = client_dinan.login_as(council_admin)
     page = client.get("/staff/community/settings/").content.decode()
     assert 'name="require_neighbourhood_alerts"' in page
     assert 'name="require_report_issue"' in page
-    for unwired in ("require_vote", "require_mutual_aid", "require_group_buy"):
+    assert 'name="require_group_buy"' in page
+    for unwired in ("require_vote", "require_mutual_aid"):
         assert f'name="{unwired}"' not in page
     before = CommunitySettings.load()
     form = {
@@ -204,7 +205,7 @@ def test_settings_page_offers_only_requirements_that_a_feature_checks(client_din
         "cooptation_enabled": "on",
         "proof_enabled": "on",
         "postcard_enabled": "on",
-        # A crafted post: an unchecked box for each unwired requirement.
+        # A crafted post: an unchecked box for each unwired requirement; group buys unchecked.
         "require_vote": "",
         "require_mutual_aid": "",
         "require_group_buy": "",
@@ -214,7 +215,7 @@ def test_settings_page_offers_only_requirements_that_a_feature_checks(client_din
     assert (saved.require_vote, saved.require_mutual_aid, saved.require_group_buy) == (
         True,
         True,
-        True,
+        False,
     )
 
 
