@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +20,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Now
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,8 +33,8 @@ from core.audit import audit_record
 from core.images import clean_image
 from tenants.models import current_council
 
-from ..models import Neighbourhood, Residence
-from ..selectors import may_use
+from ..models import Neighbourhood, Residence, Status
+from ..selectors import verification_required
 from . import selectors
 from .models import (
     Commitment,
@@ -326,7 +327,10 @@ def _check_commitment(
 ) -> None:
     if not user.is_authenticated or not user.is_active:
         raise PermissionDenied(_("Sign in to join a group buy."))
-    if not may_use(user, "group_buy"):
+    # The residence says whether the resident is verified: the council's settings are read only
+    # for those who are not.
+    verified = residence is not None and residence.status == Status.VERIFIED
+    if not verified and verification_required("group_buy"):
         raise PermissionDenied(_("The council reserves group buys to verified residents."))
     if residence is None:
         raise ValidationError(_("First tell us your address."), code="no_address")
@@ -390,31 +394,31 @@ def commitment_set(
         return outcome
 
 
+_LOCK_HOUSEHOLD = f"""
+    INSERT INTO {Commitment._meta.db_table}
+        (group_buy_id, household_key, resident_id, quantity, handover, created_at, updated_at)
+    VALUES (%s, %s, %s, 0, '', now(), now())
+    ON CONFLICT (group_buy_id, household_key) DO UPDATE SET group_buy_id = EXCLUDED.group_buy_id
+    RETURNING id, quantity
+"""  # noqa: S608  (the table name is ours; values are parameters)
+
+
 def _commitment_apply(user: User, group_buy: GroupBuy, quantity: Decimal) -> CommitmentOutcome:
     residence = selectors.residence_of(user)
     _check_commitment(user, group_buy, residence, quantity)
     key = residence.household_key if residence is not None else ""
-    # The household's row, created empty if new, then locked: two residents of one home (or two
-    # tabs) queue here, and each sees the other's quantity before changing it.
-    commitment = None
-    while commitment is None:
-        Commitment.objects.bulk_create(
-            [Commitment(group_buy=group_buy, household_key=key, resident=user)],
-            ignore_conflicts=True,
-        )
-        # None when the other resident of the home withdrew (deleted the row) meanwhile: again.
-        commitment = (
-            Commitment.objects.select_for_update()
-            .filter(group_buy=group_buy, household_key=key)
-            .first()
-        )
-    delta = quantity - commitment.quantity
+    # The household's row, created empty if new, and locked, in one statement: two residents of
+    # one home (or two tabs) queue here, and each sees the other's quantity before changing it.
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_HOUSEHOLD, [group_buy.pk, key, user.pk])
+        commitment_id, previous = cursor.fetchone()
+    delta = quantity - previous
     if quantity == 0:
-        commitment.delete()
+        Commitment.objects.filter(pk=commitment_id).delete()
     else:
-        commitment.quantity = quantity
-        commitment.resident = user
-        commitment.save(update_fields=["quantity", "resident", "updated_at"])
+        Commitment.objects.filter(pk=commitment_id).update(
+            quantity=quantity, resident=user, updated_at=timezone.now()
+        )
     if delta:
         # Last statement before commit: the group buy's row stays locked for the shortest time.
         applied = GroupBuy.objects.filter(
@@ -427,7 +431,7 @@ def _commitment_apply(user: User, group_buy: GroupBuy, quantity: Decimal) -> Com
             current = GroupBuy.objects.get(pk=group_buy.pk)
             if current.status != GroupBuyStatus.OPEN or current.deadline <= timezone.now():
                 raise ValidationError(_("This group buy is closed."), code="closed")
-            left = current.maximum_total - current.total_committed + commitment.quantity - delta
+            left = current.maximum_total - current.total_committed + previous
             message = _(
                 "Only %(left)s left for your household: the supplier's maximum is nearly reached."
             ) % {"left": max(left, Decimal(0))}
@@ -528,45 +532,68 @@ def group_buy_notify(*, group_buy_id: int) -> int:
             )
             if not batch:
                 return sent
-            messages = [
-                _outcome_email(group_buy, c, council, link)
-                for c in batch
-                if c.resident is not None and c.resident.is_active and c.quantity > 0
-            ]
-            with get_connection() as connection:
-                connection.send_messages(messages)
+            messages = _outcome_emails(
+                group_buy,
+                [c for c in batch if c.resident is not None and c.resident.is_active],
+                council,
+                link,
+            )
+            with get_connection() as mail:
+                mail.send_messages(messages)
             Commitment.objects.filter(pk__in=[c.pk for c in batch]).update(
                 notified_at=timezone.now()
             )
             sent += len(messages)
 
 
-def _outcome_email(group_buy: GroupBuy, commitment: Commitment, council, link: str) -> EmailMessage:
-    resident = commitment.resident
-    if resident is None:  # filtered out by the caller
-        raise ValueError("a commitment without a resident gets no email")
-    with translation.override(resident.language or council.default_language):
-        confirmed = group_buy.status == GroupBuyStatus.CONFIRMED
-        price = group_buy.final_unit_price or Decimal(0)
-        context = {
-            "user": resident,
-            "council": council,
-            "group_buy": group_buy,
-            "quantity": commitment.quantity,
-            "unit_price": price,
-            "total": selectors.money(price * commitment.quantity),
-            "saving": selectors.saving(
-                retail=group_buy.retail_price, unit_price=price, quantity=commitment.quantity
-            ),
-            "link": link,
-        }
-        if confirmed:
-            subject = _("Group buy confirmed: %(product)s") % {"product": group_buy.product}
-            body = render_to_string("community/group_buys/email_confirmed.txt", context)
-        else:
-            subject = _("Group buy cancelled: %(product)s") % {"product": group_buy.product}
-            body = render_to_string("community/group_buys/email_cancelled.txt", context)
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [resident.email])
+def _outcome_emails(
+    group_buy: GroupBuy, commitments: list[Commitment], council, link: str
+) -> list[EmailMessage]:
+    """One email per household, each in its resident's language (else the council's); the
+    template is compiled once and each language activated once per batch."""
+    confirmed = group_buy.status == GroupBuyStatus.CONFIRMED
+    template = get_template(
+        "community/group_buys/email_confirmed.txt"
+        if confirmed
+        else "community/group_buys/email_cancelled.txt"
+    )
+    price = group_buy.final_unit_price or Decimal(0)
+
+    def language(c: Commitment) -> str:
+        return (c.resident.language if c.resident else "") or council.default_language
+
+    messages = []
+    for lang, group in groupby(sorted(commitments, key=language), key=language):
+        with translation.override(lang):
+            subject = (
+                _("Group buy confirmed: %(product)s")
+                if confirmed
+                else _("Group buy cancelled: %(product)s")
+            ) % {"product": group_buy.product}
+            for commitment in group:
+                resident = commitment.resident
+                if resident is None:
+                    continue
+                body = template.render(
+                    {
+                        "user": resident,
+                        "council": council,
+                        "group_buy": group_buy,
+                        "quantity": commitment.quantity,
+                        "unit_price": price,
+                        "total": selectors.money(price * commitment.quantity),
+                        "saving": selectors.saving(
+                            retail=group_buy.retail_price,
+                            unit_price=price,
+                            quantity=commitment.quantity,
+                        ),
+                        "link": link,
+                    }
+                )
+                messages.append(
+                    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [resident.email])
+                )
+    return messages
 
 
 # --- pickup day --------------------------------------------------------------------------------

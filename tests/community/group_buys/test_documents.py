@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -59,8 +60,11 @@ def test_purchase_order_pdf_holds_every_line_and_the_totals(confirmed):
         assert person.residence.address_line1 in text  # delivered to the home address
     for fact in ("Bon de commande", "Dinan", "Scierie du Jerzual", "78,00 € par stère"):
         assert fact in text, fact
-    assert "4,50 78,00 € 351,00 €" in text  # a line: quantity, unit price, total
-    assert "5 foyers 20 78,00 € 1560,00 €" in text  # the totals
+    # A line: number, household, address, quantity, total.
+    assert re.search(r"4\s+Household3\s+3 rue Haute, 22100 Dinan\s+4,50\s+351,00 €", text)
+    assert re.search(r"5\s+Household4\s+4 rue Haute, 22100 Dinan\s+0,50\s+39,00 €", text)
+    for total in ("5 foyers", "Quantité\u00a0: 20 stère", "Total\u00a0: 1560,00 €"):
+        assert total in text, text[-700:]
     assert "1900,00 €" in text and "340,00 €" in text  # retail and the saving
     pdf = documents.purchase_order_pdf(order)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 5000
@@ -73,7 +77,7 @@ def test_pickup_order_lists_names_without_addresses(organiser, in_dinan):
     (person,) = households(1)
     services.commitment_set(user=person, group_buy=group_buy, quantity=D(2))
     html = documents.purchase_order_html(documents.purchase_order(group_buy))
-    assert "Salle des fêtes" in html and person.full_name in html
+    assert "Salle des fêtes" in html and person.full_name in html and "2,00 €" not in html
     assert person.residence.address_line1 not in html
     assert "Preview" in html or "Aperçu" in html  # not confirmed yet
 
@@ -122,3 +126,20 @@ def test_an_open_group_buy_is_not_handed_over(firewood, alice, organiser):
         services.commitment_handover_mark(
             acting=organiser, commitment=commitment, handover="collected"
         )
+
+
+def test_long_order_keeps_every_household_across_pages(organiser, in_dinan):
+    group_buy = buy(organiser, minimum_total=D(1), maximum_total=D(1000))
+    people = households(120)
+    people[7].full_name = "Marie-Françoise de La Tour d'Auvergne-Lauraguais du Plessis"
+    people[7].save()
+    for person in people:
+        services.commitment_set(user=person, group_buy=group_buy, quantity=D(1))
+    order = documents.purchase_order(group_buy)
+    _header, blocks = documents.order_text_blocks(order)
+    text, pages = laid_out_text(documents.purchase_order_html(order))
+    assert pages == len(blocks) >= 2  # one block a page
+    assert all(f"household{i}" in text.lower() for i in range(0, 120, 7))
+    # A long name wraps onto a second line, it is not cut.
+    assert "Lauraguais" in text and "Plessis" in text
+    assert "120 foyers" in text and "Total\u00a0: 10200,00 €" in text  # 120 x 85
