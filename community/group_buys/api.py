@@ -17,8 +17,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
 
+from ..models import Neighbourhood
 from . import documents, selectors, services
-from .models import Commitment, GroupBuy, Partner
+from .models import Commitment, Delivery, GroupBuy, Partner, Unit
 
 
 class TierSerializer(serializers.Serializer):
@@ -228,8 +229,35 @@ class PartnerUseView(APIView):
 staff_only = [HasRole.of(*selectors.GROUP_BUY_STAFF_ROLES)]
 
 
+class GroupBuyInSerializer(serializers.Serializer):
+    product = serializers.CharField(max_length=160)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    supplier_name = serializers.CharField(max_length=160)
+    supplier_contact = serializers.CharField(required=False, allow_blank=True, default="")
+    supplier_siret = serializers.CharField(required=False, allow_blank=True, default="")
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    step = serializers.DecimalField(max_digits=12, decimal_places=2)
+    retail_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    minimum_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    maximum_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    household_min = serializers.DecimalField(max_digits=12, decimal_places=2)
+    household_max = serializers.DecimalField(max_digits=12, decimal_places=2)
+    deadline = serializers.DateTimeField()
+    delivery = serializers.ChoiceField(choices=Delivery.choices, default=Delivery.HOME)
+    pickup_place = serializers.CharField(required=False, allow_blank=True, default="")
+    pickup_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    tiers = TierSerializer(many=True)
+    neighbourhoods = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Neighbourhood.objects.all(), required=False, default=list
+    )
+    duplicated_from = serializers.PrimaryKeyRelatedField(
+        queryset=GroupBuy.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
 class StaffGroupBuyListView(APIView):
-    """Every group buy with its households and saving, and this year's savings."""
+    """Every group buy with its households and saving, and this year's savings (GET); open a
+    group buy, optionally recording the past one it copies (POST)."""
 
     permission_classes = staff_only
 
@@ -254,6 +282,16 @@ class StaffGroupBuyListView(APIView):
                 "group_buys": StaffGroupBuySerializer(buys[:500], many=True).data,
             }
         )
+
+    @extend_schema(request=GroupBuyInSerializer, responses={201: StaffGroupBuySerializer})
+    def post(self, request):
+        data = GroupBuyInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields["tiers"] = [(t["from_quantity"], t["unit_price"]) for t in fields["tiers"]]
+        created = services.group_buy_create(acting=request.user, **fields)
+        created = selectors.group_buys_for_staff().get(pk=created.pk)
+        return Response(StaffGroupBuySerializer(created).data, status=status.HTTP_201_CREATED)
 
 
 class StaffOrderView(APIView):

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any
@@ -51,6 +52,7 @@ from .models import (
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 NOTIFY_BATCH = 500
+IDEMPOTENCY_KEYS_KEPT = timedelta(days=1)
 
 # The fields of a group buy its organiser fills in (tiers and neighbourhoods apart).
 GROUP_BUY_FIELDS = (
@@ -493,8 +495,9 @@ def _enqueue_notify(group_buy_id: int) -> None:
 
 
 def group_buys_close_due() -> list[int]:
-    """Close every open group buy past its deadline, and email households a lost task did not
-    reach; returns the ids closed. Safe to run at any time, any number of times."""
+    """Close every open group buy past its deadline, email households a lost task did not
+    reach, and forget idempotency keys older than a day; returns the ids closed. Safe to run at
+    any time, any number of times."""
     closed = []
     for pk in GroupBuy.objects.filter(
         status=GroupBuyStatus.OPEN, deadline__lte=timezone.now()
@@ -510,6 +513,8 @@ def group_buys_close_due() -> list[int]:
     )
     for pk in pending:
         _enqueue_notify(pk)
+    # A retry comes within minutes; a day later the key has done its work.
+    IdempotentRequest.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_KEYS_KEPT).delete()
     return closed
 
 

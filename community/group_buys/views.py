@@ -194,9 +194,7 @@ def edit_page(request: HttpRequest, pk: int | None, *, staff: bool) -> HttpRespo
                         acting=request.user, group_buy=group_buy, **data
                     )
                     messages.success(request, _("The group buy is saved."))
-            except (ValidationError, PermissionDenied) as error:
-                if isinstance(error, PermissionDenied):
-                    raise
+            except ValidationError as error:
                 form_errors_from(form, error)
                 status = error_status(error)
             else:

@@ -151,3 +151,17 @@ def test_a_refused_request_does_not_burn_its_key(firewood, alice):
     assert not IdempotentRequest.objects.filter(key="k").exists()
     services.commitment_set(user=alice, group_buy=firewood, quantity=D(5), idempotency_key="k2")
     assert total(firewood) == D(5)
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(firewood, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.commitment_set(user=alice, group_buy=firewood, quantity=D(1), idempotency_key="old")
+    services.commitment_set(user=alice, group_buy=firewood, quantity=D(2), idempotency_key="new")
+    IdempotentRequest.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    services.group_buys_close_due()
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]

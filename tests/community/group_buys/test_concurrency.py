@@ -200,3 +200,50 @@ def test_two_residents_of_a_home_withdrawing_and_changing_at_once(django_db_setu
         with tenant_context(council):
             GroupBuy.objects.filter(pk=group_buy.pk).delete()
             User.objects.filter(email__startswith=tag).delete()
+
+
+@pytest.mark.live
+def test_simultaneous_retries_with_one_idempotency_key_apply_once(django_db_setup, committed_db):
+    from django.utils import timezone
+
+    council = Council.objects.get(slug="dinan")
+    tag = f"retry-{uuid.uuid4().hex[:8]}"
+    with tenant_context(council):
+        organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=["agent"])
+        group_buy = services.group_buy_create(
+            acting=organiser,
+            product=f"Granulés {tag}",
+            supplier_name="Granulés de Rance",
+            unit="bag",
+            step=D(1),
+            retail_price=D(7),
+            minimum_total=D(1),
+            maximum_total=D(100),
+            household_min=D(1),
+            household_max=D(10),
+            deadline=timezone.now() + timedelta(hours=1),
+            delivery="home",
+            tiers=[(D(1), D(6))],
+        )
+        resident = UserFactory(email=f"{tag}-resident@example.org")
+        ResidenceFactory(user=resident, status="verified", household_key=tag)
+        services.commitment_set(user=resident, group_buy=group_buy, quantity=D(2))
+    try:
+        # Ten copies of one request (a client retrying over a flaky network), all at once.
+        jobs = [
+            lambda: services.commitment_set(
+                user=resident, group_buy=group_buy, quantity=D(5), idempotency_key="retry-1"
+            )
+            for _ in range(10)
+        ]
+        results = run_concurrently(council, jobs)
+        assert not [r for r in results if isinstance(r, Exception)], results
+        assert sum(1 for r in results if not r.replayed) == 1
+        assert {r.quantity for r in results} == {"5"}
+        with tenant_context(council):
+            group_buy.refresh_from_db()
+            assert group_buy.total_committed == D(5)
+    finally:
+        with tenant_context(council):
+            GroupBuy.objects.filter(pk=group_buy.pk).delete()
+            User.objects.filter(email__startswith=tag).delete()

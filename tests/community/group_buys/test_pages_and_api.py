@@ -304,3 +304,40 @@ def test_closed_group_buy_stays_visible_to_households_that_took_part(dinan, conf
     assert "Confirmed at 85.00 € per unit" in page
     expire(confirmed)
     assert as_(dinan).get(f"/group-buys/{confirmed.pk}/").status_code == 404
+
+
+def test_staff_open_a_group_buy_through_the_api(dinan, firewood, agent, alice):
+    payload = {
+        "product": "Fioul d'hiver",
+        "supplier_name": "Fioul d'Armor",
+        "supplier_siret": "73282932000074",
+        "unit": "litre",
+        "step": "100",
+        "retail_price": "1.25",
+        "minimum_total": "2000",
+        "maximum_total": "20000",
+        "household_min": "500",
+        "household_max": "3000",
+        "deadline": "2099-10-15T18:00:00+02:00",
+        "tiers": [
+            {"from_quantity": "500", "unit_price": "1.15"},
+            {"from_quantity": "5000", "unit_price": "1.08"},
+        ],
+        "duplicated_from": firewood.pk,
+    }
+    created = api(as_(dinan), agent).post(
+        "/api/v1/community/staff/group-buys/", payload, content_type="application/json"
+    )
+    assert created.status_code == 201, created.json()
+    group_buy = GroupBuy.objects.get(pk=created.json()["id"])
+    assert group_buy.duplicated_from == firewood and group_buy.tiers.count() == 2
+    bad = api(as_(dinan), agent).post(
+        "/api/v1/community/staff/group-buys/",
+        {**payload, "tiers": []},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "tiers" in bad.json()
+    refused = api(as_(dinan), alice).post(
+        "/api/v1/community/staff/group-buys/", payload, content_type="application/json"
+    )
+    assert refused.status_code == 403
