@@ -27,4 +27,5 @@ urlpatterns = [
         name="revoke",
     ),
     path("community/mutual-aid/", include("community.mutual_aid.api_urls")),
+    path("", include("community.group_buys.api_urls")),
 ]

@@ -13,6 +13,9 @@ class CommunityConfig(AppConfig):
         from accounts.site_menu import register as menu_register
         from core import privacy
 
+        from .group_buys import tasks  # noqa: F401  (registers the group buys' Celery tasks)
+        from .group_buys.selectors import GROUP_BUY_STAFF_ROLES, PARTNER_STAFF_ROLES
+        from .group_buys.services import group_buys_erase, group_buys_export
         from .mutual_aid.services import MODERATOR_ROLES, mutual_aid_erase, mutual_aid_export
         from .selectors import VERIFIER_ROLES
         from .services.privacy import community_erase, community_export
@@ -43,6 +46,15 @@ class CommunityConfig(AppConfig):
         menu_register(MenuEntry(_("My address"), "community:verify", "account", order=20))
         menu_register(MenuEntry(_("My phone number"), "community:phone", "account", order=25))
         menu_register(MenuEntry(_("My data"), "community:my_data", "account", order=90))
+        privacy.register("group_buys", exporter=group_buys_export, eraser=group_buys_erase)
+        register(
+            PortalSection(
+                _("Group buys"), "community_staff:group_buys", GROUP_BUY_STAFF_ROLES, order=40
+            )
+        )
+        register(
+            PortalSection(_("Partners"), "community_staff:partners", PARTNER_STAFF_ROLES, order=41)
+        )
         register(
             PortalSection(_("Verification"), "community_staff:queue", VERIFIER_ROLES, order=20)
         )

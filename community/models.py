@@ -408,4 +408,5 @@ class VerificationEvent(models.Model):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+from .group_buys.models import *  # noqa: E402, F403  (group buys belong to the community app)
 from .mutual_aid.models import *  # noqa: E402, F403  (mutual aid models belong to this app)

@@ -26,4 +26,5 @@ urlpatterns = [
     path("community/neighbourhoods/<int:pk>/", views.neighbourhood_edit, name="neighbourhood"),
     path("community/settings/", views.community_settings, name="settings"),
     path("community/mutual-aid/", include("community.mutual_aid.staff_urls")),
+    path("", include("community.group_buys.staff_urls")),
 ]

@@ -21,4 +21,5 @@ urlpatterns = [
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/export.json", views.my_data_export, name="my_data_export"),
     path("mutual-aid/", include("community.mutual_aid.urls")),
+    path("", include("community.group_buys.urls")),
 ]

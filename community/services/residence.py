@@ -166,7 +166,9 @@ SETTINGS_FIELDS = (
     "cooptation_enabled",
     "proof_enabled",
     "postcard_enabled",
+    "require_vote",
     "require_mutual_aid",
+    "require_group_buy",
     "require_neighbourhood_alerts",
     "require_report_issue",
 )

@@ -299,6 +299,8 @@ CELERY_TASK_ROUTES = {
     "civic.consultations.tasks.periodic": _FANOUT_ROUTE,
     "community.mutual_aid.tasks.mutual_aid_periodic_everywhere": _FANOUT_ROUTE,
     "community.mutual_aid.tasks.mutual_aid_periodic": _FANOUT_ROUTE,
+    "community.group_buys.tasks.close_due_group_buys_everywhere": _FANOUT_ROUTE,
+    "community.group_buys.tasks.close_due_group_buys": _FANOUT_ROUTE,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
@@ -311,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "community-mutual-aid-periodic": {
         "task": "community.mutual_aid.tasks.mutual_aid_periodic_everywhere",
         "schedule": 900,
+    },
+    # Close group buys past their deadline (and email households a lost task missed).
+    "community-close-group-buys": {
+        "task": "community.group_buys.tasks.close_due_group_buys_everywhere",
+        "schedule": 300,
     },
     # Keep ready clones of the council template (also refilled after each new council).
     "tenants-refill-spare-schemas": {"task": "tenants.tasks.refill_spare_schemas", "schedule": 600},

@@ -187,15 +187,19 @@ def test_portal_navigation_shows_community_sections_by_role(client_dinan, counci
     assert ">Verification</a>" in agent_page and ">Neighbourhoods</a>" not in agent_page
 
 
-def test_settings_page_offers_only_requirements_that_a_feature_checks(client_dinan, council_admin):
-    """Voting and group buys do not check their flag yet: no switch for them. Mutual aid does."""
+def test_settings_page_offers_every_requirement_a_feature_checks(client_dinan, council_admin):
+    """Each switch is wired: voting (consultations), mutual aid, group buys, neighbourhood
+    alerts and street reports all ask community.selectors.may_use."""
     client = client_dinan.login_as(council_admin)
     page = client.get("/staff/community/settings/").content.decode()
-    assert 'name="require_neighbourhood_alerts"' in page
-    assert 'name="require_report_issue"' in page
-    assert 'name="require_mutual_aid"' in page
-    for unwired in ("require_vote", "require_group_buy"):
-        assert f'name="{unwired}"' not in page
+    for name in (
+        "require_vote",
+        "require_mutual_aid",
+        "require_group_buy",
+        "require_neighbourhood_alerts",
+        "require_report_issue",
+    ):
+        assert f'name="{name}"' in page
     before = CommunitySettings.load()
     form = {
         "vouches_required": before.vouches_required,
@@ -205,21 +209,17 @@ def test_settings_page_offers_only_requirements_that_a_feature_checks(client_din
         "cooptation_enabled": "on",
         "proof_enabled": "on",
         "postcard_enabled": "on",
-        # A crafted post: an unchecked box for each unwired requirement; mutual aid's box is
-        # real and left unchecked.
-        "require_vote": "",
-        "require_group_buy": "",
+        "require_vote": "on",  # the others are unchecked boxes
     }
     assert client.post("/staff/community/settings/", form).status_code == 302
     saved = CommunitySettings.load()
     assert (saved.require_vote, saved.require_mutual_aid, saved.require_group_buy) == (
         True,
         False,
-        True,
+        False,
     )
 
 
-def test_settings_service_refuses_unwired_requirements(council_admin):
+def test_settings_service_refuses_unknown_settings(council_admin):
     with pytest.raises(ValidationError):
-        services.community_settings_update(acting=council_admin, require_vote=False)
-    assert CommunitySettings.load().require_vote
+        services.community_settings_update(acting=council_admin, require_everything=False)

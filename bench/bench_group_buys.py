@@ -1,0 +1,257 @@
+"""Group-buy figures: commitment latency with 200 concurrent clients (each a thread with its
+own database connection, all released at once against a nearly full group buy), with the
+oversell and lost-quantity checks; then closing a 5,000-household group buy, emails and the
+purchase order PDF included.
+
+Run with the dev services, after `manage.py load_demo` (`make bench` does both):
+    DJANGO_SETTINGS_MODULE=config.settings.dev python bench/bench_group_buys.py
+The data it creates is committed (the clients are separate connections) and deleted at the end.
+"""
+
+import multiprocessing
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("DEBUG", "false")
+
+import django
+
+django.setup()
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from accounts.models import User
+from community.group_buys import documents, services
+from community.group_buys.models import Commitment, GroupBuy
+from community.models import Residence
+from tenants.models import Council
+
+D = Decimal
+CLIENTS = 200
+HOUSEHOLDS_TO_CLOSE = 5000
+TIERS = [(D(1), D(85)), (D(100), D(78)), (D(1000), D(70))]
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, int(len(ordered) * q) - 1)]
+
+
+def households(tag: str, n: int) -> list[User]:
+    """`n` verified residents of `n` homes, inserted in bulk (setup, not measured)."""
+    password = make_password(None)
+    users = User.objects.bulk_create(
+        User(
+            email=f"{tag}-{i}@example.org",
+            full_name=f"Foyer {i}",
+            password=password,
+            email_confirmed=True,
+        )
+        for i in range(n)
+    )
+    Residence.objects.bulk_create(
+        Residence(
+            user=user,
+            address_line1=f"{i} rue du Banc d'essai",
+            postcode="22100",
+            city="Dinan",
+            household_key=f"{tag}-{i}",
+            status="verified",
+        )
+        for i, user in enumerate(users)
+    )
+    return users
+
+
+def group_buy(organiser: User, tag: str, maximum: Decimal, household_max: Decimal) -> GroupBuy:
+    return services.group_buy_create(
+        acting=organiser,
+        product=f"Fioul domestique {tag}",
+        supplier_name="Fioul d'Armor",
+        supplier_siret="73282932000074",
+        unit="litre",
+        step=D(1),
+        retail_price=D(95),
+        minimum_total=D(1),
+        maximum_total=maximum,
+        household_min=D(1),
+        household_max=household_max,
+        deadline=timezone.now() + timedelta(hours=1),
+        delivery="home",
+        tiers=TIERS,
+    )
+
+
+def _client_process(council, buy, people, wanted, barrier, results) -> None:
+    """One client process: a thread per client, each with its own connection."""
+    from django.db import connections
+
+    connections.close_all()  # never reuse the parent's sockets after fork
+    out: list = []
+    lock = threading.Lock()
+
+    def client(user: User) -> None:
+        connection.set_tenant(council)
+        try:
+            connection.ensure_connection()  # a client's pooled connection, opened beforehand
+            barrier.wait()
+            start = time.perf_counter()
+            try:
+                services.commitment_set(user=user, group_buy=buy, quantity=wanted[user.pk])
+                accepted = True
+            except ValidationError:
+                accepted = False
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                out.append((user.pk, accepted, elapsed))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(u,)) for u in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put(out)
+
+
+def bench_concurrent_commitments(
+    council: Council, organiser: User, tag: str, processes: int
+) -> None:
+    """CLIENTS clients spread over `processes` processes (a web deployment runs several worker
+    processes; one Python process serialises its threads on the GIL)."""
+    with tenant_context(council):
+        buy = group_buy(organiser, f"{tag}-race{processes}", maximum=D(250), household_max=D(3))
+        buy = GroupBuy.objects.prefetch_related("neighbourhoods").get(pk=buy.pk)  # as the view
+        people = households(f"{tag}-race{processes}", CLIENTS)
+    wanted = {u.pk: D(1 + i % 3) for i, u in enumerate(people)}  # 400 asked for 250 available
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(CLIENTS + 1)
+    results = context.Queue()
+    from django.db import connections
+
+    connections.close_all()
+    share = -(-CLIENTS // processes)
+    children = [
+        context.Process(
+            target=_client_process,
+            args=(council, buy, people[i : i + share], wanted, barrier, results),
+        )
+        for i in range(0, CLIENTS, share)
+    ]
+    for child in children:
+        child.start()
+    barrier.wait()
+    wall = time.perf_counter()
+    rows = [row for _child in children for row in results.get(timeout=300)]
+    wall = time.perf_counter() - wall
+    for child in children:
+        child.join()
+    latencies = [elapsed for _pk, _ok, elapsed in rows]
+    accepted = sum((wanted[pk] for pk, ok, _e in rows if ok), D(0))
+    refused = sum(1 for _pk, ok, _e in rows if not ok)
+    with tenant_context(council):
+        buy.refresh_from_db()
+        stored = Commitment.objects.filter(group_buy=buy).aggregate(s=Sum("quantity"))["s"] or 0
+    oversell = max(buy.total_committed - buy.maximum_total, D(0))
+    lost = accepted - stored
+    print(
+        f"commitment, {CLIENTS} concurrent clients in {processes} process(es): "
+        f"p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+        f"max {max(latencies):.1f} ms (all {len(rows)} in {wall * 1000:.0f} ms)"
+    )
+    print(
+        f"  total {buy.total_committed} of maximum {buy.maximum_total}; {len(rows) - refused} "
+        f"accepted, {refused} refused as sold out; oversell {oversell}, quantity lost {lost}"
+    )
+    if len(rows) != CLIENTS or oversell or lost or buy.total_committed != stored:
+        sys.exit("FAILED: oversell or lost quantity")
+
+
+def bench_single_client(council: Council, organiser: User, tag: str) -> None:
+    """The same commitment without contention, for reference."""
+    with tenant_context(council):
+        buy = group_buy(organiser, f"{tag}-alone", maximum=D(10_000), household_max=D(3))
+        buy = GroupBuy.objects.prefetch_related("neighbourhoods").get(pk=buy.pk)
+        people = households(f"{tag}-alone", 100)
+        latencies = []
+        for user in people:
+            start = time.perf_counter()
+            services.commitment_set(user=user, group_buy=buy, quantity=D(1))
+            latencies.append((time.perf_counter() - start) * 1000)
+    print(
+        f"commitment, one client at a time: p50 {statistics.median(latencies):.1f} ms, "
+        f"p95 {percentile(latencies, 0.95):.1f} ms"
+    )
+
+
+def bench_closing(council: Council, organiser: User, tag: str) -> None:
+    with tenant_context(council):
+        buy = group_buy(organiser, f"{tag}-close", maximum=D(100_000), household_max=D(10))
+        people = households(f"{tag}-close", HOUSEHOLDS_TO_CLOSE)
+        Commitment.objects.bulk_create(
+            Commitment(
+                group_buy=buy,
+                household_key=f"{tag}-close-{i}",
+                resident=user,
+                quantity=D(1 + i % 10),
+            )
+            for i, user in enumerate(people)
+        )
+        total = sum((D(1 + i % 10) for i in range(HOUSEHOLDS_TO_CLOSE)), D(0))
+        GroupBuy.objects.filter(pk=buy.pk).update(
+            total_committed=total, deadline=timezone.now() - timedelta(seconds=1)
+        )
+        start = time.perf_counter()
+        status = services.group_buy_close(group_buy_id=buy.pk)
+        closed = time.perf_counter()
+        sent = services.group_buy_notify(group_buy_id=buy.pk)
+        emailed = time.perf_counter()
+        buy.refresh_from_db()
+        pdf = documents.purchase_order_pdf(documents.purchase_order(buy))
+        done = time.perf_counter()
+        print(
+            f"closing {HOUSEHOLDS_TO_CLOSE} households: {done - start:.2f} s in all "
+            f"(close {closed - start:.2f} s, {sent} emails {emailed - closed:.2f} s, "
+            f"purchase order PDF {done - emailed:.2f} s, {len(pdf) // 1024} KiB); "
+            f"{status} at {buy.final_unit_price} € for {total} litres"
+        )
+
+
+def main() -> None:
+    # Emails go to memory, not the console (5,000 of them).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    council = Council.objects.filter(slug="dinan").first()
+    if council is None:
+        sys.exit("Run `manage.py load_demo` first (no council 'dinan').")
+    tag = f"bench-gb-{uuid.uuid4().hex[:6]}"
+    with tenant_context(council):
+        organiser = User.objects.get(email="admin@dinan.example")
+    try:
+        bench_single_client(council, organiser, tag)
+        for processes in (1, 8):
+            bench_concurrent_commitments(council, organiser, tag, processes)
+        bench_closing(council, organiser, tag)
+    finally:
+        with tenant_context(council):
+            GroupBuy.objects.filter(product__contains=tag).delete()
+            User.objects.filter(email__startswith=tag).delete()
+
+
+if __name__ == "__main__":
+    main()
