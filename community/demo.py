@@ -51,7 +51,10 @@ def load(council: Council) -> None:
             name=name, defaults={"area": area}
         )
         made.append(neighbourhood)
-    postcode, city, streets = STREETS.get(council.slug, ("00000", council.name, ["1 rue"] * 4))
+    # A council without demo streets still gets four households (vouches need distinct ones).
+    postcode, city, streets = STREETS.get(
+        council.slug, ("00000", council.name, [f"{n} rue de la Mairie" for n in range(1, 5)])
+    )
     admin = User.objects.filter(email=f"admin@{council.slug}.example").first()
     people = {
         local: User.objects.filter(email=f"{local}@{council.slug}.example").first()

@@ -14,6 +14,7 @@ from accounts.models import User
 from alerts.models import Alert
 from civic.consultations.models import Consultation
 from civic.models import Category, IssueReport
+from community.group_buys.models import Commitment, GroupBuy, Partner
 from community.models import VerificationRequest
 from community.mutual_aid.models import Conversation, Listing, Message
 from tests.conftest import CouncilClient, make_user
@@ -28,6 +29,7 @@ BODY = {
     "headline": "Probe",
     "sms_body": "Probe",
     "whole_council": True,
+    "quantity": "1",
 }
 SECRET = "saint-malo-only-text"
 
@@ -37,9 +39,12 @@ def _foreign_objects(saint_malo) -> dict[str, object]:
     from alerts.services import alert_create
     from civic import services as civic
     from community import services as community
+    from community.group_buys import services as group_buys
+    from community.group_buys.models import PartnerCategory
     from community.mutual_aid import services as mutual_aid
     from community.mutual_aid.models import AidCategory
     from tests.civic.consultations.conftest import make_consultation
+    from tests.community.group_buys.conftest import buy, households
 
     with tenant_context(saint_malo):
         admin = make_user("probe-admin@saint-malo.example", "council_admin")
@@ -76,10 +81,20 @@ def _foreign_objects(saint_malo) -> dict[str, object]:
             listing=listing, respondent=make_user("probe-helper@example.org"), body=SECRET
         )
         message = conversation.messages.get()
+        group_buy = buy(admin, product=SECRET, description=SECRET)
+        (householder,) = households(1, start=90)
+        group_buys.commitment_set(user=householder, group_buy=group_buy, quantity="1")
+        commitment = Commitment.objects.get(group_buy=group_buy)
+        partner = group_buys.partner_save(
+            acting=admin, name=SECRET, category=PartnerCategory.values[0], description=SECRET
+        )
     return {
         "listings": listing,
         "conversations": conversation,
         "messages": message,
+        "group-buys": group_buy,
+        "partners": partner,
+        "commitments": commitment,
         "consultations": consultation,
         "alerts": alert,
         "categories": category,
@@ -100,6 +115,9 @@ def _ids_unused_at_dinan(objects) -> bool:
         Listing: "pk",
         Conversation: "pk",
         Message: "pk",
+        GroupBuy: "pk",
+        Partner: "pk",
+        Commitment: "pk",
     }
     for obj in objects.values():
         if isinstance(obj, Category):
