@@ -206,6 +206,8 @@ STORAGES = {
 }
 # Behind nginx, council media are sent by nginx from this internal location (infra/nginx.conf).
 MEDIA_X_ACCEL_PREFIX = env("MEDIA_X_ACCEL_PREFIX", default="")
+# Private files checked by a view (PDF reports) are sent by nginx from this internal location.
+PRIVATE_MEDIA_X_ACCEL_PREFIX = env("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="")
 # How many proxies of ours stand in front of the app (to read the client address from
 # X-Forwarded-For); 0 = use the connection's address.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
@@ -295,6 +297,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "civic.consultations.tasks.periodic_everywhere",
         "schedule": 300,
     },
+    # Reports: re-enqueue generation tasks the broker lost (the report rows are the truth).
+    "reports-redrive": {"task": "reports.tasks.redrive_everywhere", "schedule": 900},
 }
 
 # --- Logging ---------------------------------------------------------------------------------
