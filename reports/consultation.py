@@ -73,6 +73,16 @@ def _eligible(consultation: Consultation) -> tuple[int, dict[str, int]]:
     return sum(by_hood.values()), {k: v for k, v in by_hood.items() if k}
 
 
+def council_logo(council) -> str:
+    """The council's logo as a file URI WeasyPrint can read, or "" without one."""
+    if not council.logo:
+        return ""
+    try:
+        return Path(council.logo.path).as_uri()
+    except (ValueError, NotImplementedError):
+        return ""
+
+
 def _share(part: int | None, whole: int) -> float | None:
     if part is None or not whole:
         return None
@@ -108,16 +118,10 @@ def consultation_report_context(consultation: Consultation, report: Report) -> d
         }
         for hood in results["neighbourhoods"]
     ]
-    logo = ""
-    if council.logo:
-        try:
-            logo = Path(council.logo.path).as_uri()
-        except (ValueError, NotImplementedError):
-            logo = ""
     requester = report.requested_by.full_name if report.requested_by else ""
     return {
         "council": council,
-        "logo": logo,
+        "logo": council_logo(council),
         "consultation": consultation,
         "report": report,
         "results": results,

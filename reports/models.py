@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ReportKind(models.TextChoices):
     CONSULTATION = "consultation", _("Consultation report")
+    STREET = "street", _("Street issues report")
 
 
 class ReportStatus(models.TextChoices):

@@ -52,7 +52,16 @@ class RenderedReport:
 Progress = Callable[[int], None]
 
 
-def _subject_title(kind: str, subject_id: int | None) -> str:
+def _title(kind: str, subject_id: int | None, parameters: dict[str, Any]) -> str:
+    if kind == ReportKind.STREET:
+        from .street import street_title
+
+        try:
+            return street_title(parameters)
+        except ValueError as error:
+            raise ValidationError(
+                _("Give a period of at most a year: its first and last day.")
+            ) from error
     if kind == ReportKind.CONSULTATION:
         consultation = Consultation.objects.filter(pk=subject_id).first() if subject_id else None
         if consultation is None:
@@ -72,21 +81,27 @@ def report_request(
     """A new version of the report of `kind` about `subject_id`, queued for generation."""
     if not policy.may_use_reports(actor):
         raise PermissionDenied(_("You may not request reports."))
-    title = _subject_title(kind, subject_id)
+    parameters = dict(parameters or {})
+    language = current_council().default_language
+    # The title is part of the document: in the council's language, like the PDF.
+    with translation.override(language):
+        title = _title(kind, subject_id, parameters)
     # Two requests at once for the same subject must not both take the same version number.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [f"report:{kind}", subject_id or 0]
         )
-    latest = Report.objects.filter(kind=kind, subject_id=subject_id).aggregate(v=Max("version"))
+    latest = Report.objects.filter(
+        kind=kind, subject_id=subject_id, parameters=parameters
+    ).aggregate(v=Max("version"))
     report = Report.objects.create(
         kind=kind,
         subject_id=subject_id,
-        parameters=parameters or {},
+        parameters=parameters,
         version=(latest["v"] or 0) + 1,
         title=title,
         requested_by=actor,
-        language=current_council().default_language,
+        language=language,
     )
     audit_record(
         actor=actor,
@@ -144,6 +159,10 @@ def _render(report: Report, progress: Progress) -> RenderedReport:
         from .consultation import consultation_report_render
 
         return consultation_report_render(report=report, progress=progress)
+    if report.kind == ReportKind.STREET:
+        from .street import street_report_render
+
+        return street_report_render(report=report, progress=progress)
     raise GenerationError(_("Unknown kind of report."))
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/request/", views.report_request, name="request"),
     path("reports/<int:pk>/progress.json", views.report_progress, name="progress"),
     path("reports/<int:pk>/file/", views.report_file, name="file"),
+    path("reports/<int:pk>/figures.csv", views.report_figures_csv, name="figures_csv"),
 ]

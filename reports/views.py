@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 from community.storage import private_document_storage
+from core.csv import csv_response
 
 from . import policy, selectors, services
 from .models import Report, ReportKind, ReportStatus
@@ -41,6 +42,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         {
             "reports": selectors.reports_visible_to(request.user)[:200],
             "consultations": selectors.consultations_reportable(),
+            "last_month": selectors.last_month(),
         },
     )
 
@@ -49,15 +51,25 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def report_request(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
-    try:
-        subject_id = int(request.POST.get("subject", ""))
-    except ValueError:
-        subject_id = 0
+    subject_id: int | None = None
+    parameters: dict[str, str] = {}
+    if kind == ReportKind.STREET:
+        parameters = {
+            "start": request.POST.get("start", "")[:10],
+            "end": request.POST.get("end", "")[:10],
+        }
+    else:
+        try:
+            subject_id = int(request.POST.get("subject", ""))
+        except ValueError:
+            subject_id = 0
     if kind not in ReportKind.values:
         messages.error(request, _("Unknown kind of report."))
         return redirect("reports_staff:list")
     try:
-        report = services.report_request(actor=request.user, kind=kind, subject_id=subject_id)
+        report = services.report_request(
+            actor=request.user, kind=kind, subject_id=subject_id, parameters=parameters
+        )
     except (ValidationError, PermissionDenied) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
@@ -102,3 +114,16 @@ def report_file(request: HttpRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@reports_required
+def report_figures_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report's figures as CSV (suppressed cells stay suppressed: "<5")."""
+    report = selectors.report_for(request.user, pk)
+    if report is None:
+        raise Http404
+    figures = selectors.report_figures(report)
+    if figures is None:
+        raise Http404
+    header, rows = figures
+    return csv_response(f"report-{report.kind}-{report.subject_id or 0}", header, rows)

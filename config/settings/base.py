@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "civic.models.Status",
         "SettableReportStatusEnum": "civic.api.SETTABLE_STATUSES",
+        "PdfReportKindEnum": "reports.models.ReportKind",
+        "PdfReportStatusEnum": "reports.models.ReportStatus",
     },
 }
 

@@ -188,3 +188,20 @@ def test_file_is_handed_to_nginx_behind_it(done_report, council_admin, dinan):
     response = CouncilClient(dinan).login_as(council_admin).get(_urls(done_report)["file"])
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == f"/protected-private-media/dinan/{done_report.file}"
+
+
+def test_consultation_figures_as_csv_keep_small_cells_suppressed(done_report, dinan, request):
+    client = CouncilClient(dinan).login_as(request.getfixturevalue("elected_official"))
+    response = client.get(f"/staff/reports/{done_report.pk}/figures.csv")
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].endswith("Lanvallay,Léhon,Quartier des Jacobins,Quartier du Port")
+    assert "Fermer le quai aux voitures ?,Yes,34,75.6,,<5,<5,11,19" in lines
+    assert "Fermer le quai aux voitures ?,No,11,24.4,,<5,<5,<5,<5" in lines
+    assert (
+        CouncilClient(dinan)
+        .login_as(request.getfixturevalue("agent"))
+        .get(f"/staff/reports/{done_report.pk}/figures.csv")
+        .status_code
+        == 403
+    )
