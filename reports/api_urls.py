@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from . import api
 
 app_name = "reports_api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("reports", api.ReportViewSet, basename="report")
+
+urlpatterns = router.urls

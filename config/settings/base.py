@@ -215,6 +215,8 @@ STORAGES = {
 }
 # Behind nginx, council media are sent by nginx from this internal location (infra/nginx.conf).
 MEDIA_X_ACCEL_PREFIX = env("MEDIA_X_ACCEL_PREFIX", default="")
+# Private files checked by a view (PDF reports) are sent by nginx from this internal location.
+PRIVATE_MEDIA_X_ACCEL_PREFIX = env("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="")
 # How many proxies of ours stand in front of the app (to read the client address from
 # X-Forwarded-For); 0 = use the connection's address.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
@@ -257,6 +259,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "civic.models.Status",
         "SettableReportStatusEnum": "civic.api.SETTABLE_STATUSES",
+        "PdfReportKindEnum": "reports.models.ReportKind",
+        "PdfReportStatusEnum": "reports.models.ReportStatus",
     },
 }
 
@@ -301,6 +305,8 @@ CELERY_TASK_ROUTES = {
     "community.mutual_aid.tasks.mutual_aid_periodic": _FANOUT_ROUTE,
     "community.group_buys.tasks.close_due_group_buys_everywhere": _FANOUT_ROUTE,
     "community.group_buys.tasks.close_due_group_buys": _FANOUT_ROUTE,
+    "reports.tasks.redrive_everywhere": _FANOUT_ROUTE,
+    "reports.tasks.redrive": _FANOUT_ROUTE,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
@@ -340,6 +346,8 @@ CELERY_BEAT_SCHEDULE: dict = {
             "expires": env.float("ALERTS_REDRIVE_SECONDS", default=20.0),
         },
     },
+    # Reports: re-enqueue generation tasks the broker lost (the report rows are the truth).
+    "reports-redrive": {"task": "reports.tasks.redrive_everywhere", "schedule": 900},
 }
 
 # --- Logging ---------------------------------------------------------------------------------

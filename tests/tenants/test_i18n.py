@@ -36,7 +36,7 @@ def test_french_pages_are_translated(dinan):
     assert "Bienvenue à Dinan" in page and "Se connecter" in page
 
 
-CATALOGUES = ["locale", "civic/locale", "community/locale", "alerts/locale"]
+CATALOGUES = ["locale", "civic/locale", "community/locale", "alerts/locale", "reports/locale"]
 
 
 @pytest.mark.parametrize("where", CATALOGUES)

@@ -1,0 +1,167 @@
+"""The consultation report: the figures come from the consultations' selectors (tallies in SQL,
+small neighbourhood cells already suppressed); this module only lays them out as a PDF."""
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic.consultations import selectors as consultation_selectors
+from civic.consultations.eligibility import effective_eligibility
+from civic.consultations.models import Consultation, Eligibility, QuestionKind
+from community.selectors import verified_residents
+from tenants.models import current_council
+
+from .models import Report
+
+# Bars are drawn in a 600-unit wide SVG: labels on the left, bars from here.
+BAR_X = 210
+BAR_WIDTH = 300
+# Answers quoted in the question sections; every published answer is in the appendix.
+QUOTES_PER_QUESTION = 3
+
+
+def _bars(items: list[tuple[str, float, str]]) -> dict[str, Any]:
+    """An SVG bar chart's geometry: (label, value, text shown at the bar's end)."""
+    top = max((value for _label, value, _text in items), default=0) or 1
+    rows = []
+    for i, (label, value, text) in enumerate(items):
+        width = BAR_WIDTH * value / top
+        # Geometry as plain strings: the template would write floats with a decimal comma.
+        rows.append(
+            {
+                "label": label if len(label) <= 32 else label[:31] + "…",
+                "y": str(i * 28),
+                "width": f"{width:.1f}",
+                "text_x": f"{BAR_X + width + 6:.1f}",
+                "text": text,
+            }
+        )
+    return {"rows": rows, "height": str(max(28, 28 * len(rows))), "bar_x": str(BAR_X)}
+
+
+def _chart(question: dict[str, Any]) -> dict[str, Any] | None:
+    from .templatetags.report_format import num
+
+    kind = question["kind"]
+    if kind == QuestionKind.RANKING:
+        return _bars([(o["label"], o["borda"], num(o["borda"])) for o in question["options"]])
+    if question.get("options"):
+        return _bars(
+            [(o["label"], o["percent"], f"{num(o['percent'], 1)} %") for o in question["options"]]
+        )
+    if kind == QuestionKind.NUMBER and question.get("distribution"):
+        return _bars(
+            [(num(d["value"]), d["count"], num(d["count"])) for d in question["distribution"]]
+        )
+    return None
+
+
+def _eligible(consultation: Consultation) -> tuple[int, dict[str, int]]:
+    """Verified residents of the consultation's area: overall and by neighbourhood name."""
+    residents = verified_residents()
+    if not consultation.whole_council:
+        residents = residents.filter(residence__neighbourhood__in=consultation.neighbourhoods.all())
+    by_hood = dict(
+        residents.values_list("residence__neighbourhood__name").annotate(n=Count("pk")).order_by()
+    )
+    return sum(by_hood.values()), {k: v for k, v in by_hood.items() if k}
+
+
+def council_logo(council) -> str:
+    """The council's logo as a file URI WeasyPrint can read, or "" without one."""
+    if not council.logo:
+        return ""
+    try:
+        return Path(council.logo.path).as_uri()
+    except (ValueError, NotImplementedError):
+        return ""
+
+
+def _share(part: int | None, whole: int) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def consultation_report_context(consultation: Consultation, report: Report) -> dict[str, Any]:
+    council = current_council()
+    results = consultation_selectors.results(consultation)
+    texts = list(consultation_selectors.text_answers_public(consultation))
+    eligible, eligible_by_hood = _eligible(consultation)
+    by_question: dict[int, list] = {}
+    for answer in texts:
+        by_question.setdefault(answer.question_id, []).append(answer)
+    questions = []
+    for question in results["questions"]:
+        answers = by_question.get(question["id"], [])
+        themes = Counter(theme for a in answers for theme in (a.themes or []))
+        questions.append(
+            {
+                **question,
+                "chart": _chart(question),
+                "themes": sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])),
+                "quotes": answers[:QUOTES_PER_QUESTION],
+                "published_texts": len(answers),
+            }
+        )
+    neighbourhoods = [
+        {
+            **hood,
+            "eligible": eligible_by_hood.get(hood["name"]),
+            "turnout": _share(hood["ballots"], eligible_by_hood.get(hood["name"], 0)),
+        }
+        for hood in results["neighbourhoods"]
+    ]
+    requester = report.requested_by.full_name if report.requested_by else ""
+    return {
+        "council": council,
+        "logo": council_logo(council),
+        "consultation": consultation,
+        "report": report,
+        "results": results,
+        "questions": questions,
+        "neighbourhoods": neighbourhoods,
+        "eligible": eligible,
+        "turnout": _share(results["ballots"], eligible),
+        "texts": texts,
+        "text_questions": [q for q in questions if by_question.get(q["id"])],
+        "by_question": by_question,
+        "eligibility": Eligibility(effective_eligibility(consultation)).label,
+        "suppress_below": consultation_selectors.SUPPRESS_BELOW,
+        "generated_at": timezone.now(),
+        "generated_by": requester,
+        "language": report.language or council.default_language,
+    }
+
+
+def consultation_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
+    import weasyprint
+
+    from .services import GenerationError, RenderedReport
+
+    consultation = (
+        Consultation.objects.prefetch_related("questions", "neighbourhoods")
+        .filter(pk=report.subject_id or 0)
+        .first()
+    )
+    if consultation is None:
+        raise GenerationError(_("The consultation no longer exists."))
+    if consultation.scheduled_at is None:
+        raise GenerationError(_("The consultation is a draft: it has no results yet."))
+    council = current_council()
+    with timezone.override(council.timezone):
+        context = consultation_report_context(consultation, report)
+        progress(20)
+        html = render_to_string("reports/consultation.html", context)
+    progress(40)
+    document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
+    progress(80)
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    progress(95)
+    return RenderedReport(pdf=pdf, pages=len(document.pages))

@@ -1,0 +1,82 @@
+"""The street issues report for a period: figures from `civic.statistics` (SQL aggregates),
+laid out as a PDF with a static SVG map of the period's reports (no tile server)."""
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic.statistics import Period, period_of_days, street_figures, street_map
+from tenants.models import current_council
+
+from .consultation import council_logo
+from .models import Report
+from .templatetags.report_format import day
+
+# A longer period would make the comparison and the map meaningless.
+MAX_DAYS = 366
+
+
+def parse_period(parameters: dict[str, Any]) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the period in `parameters`; ValueError when they are wrong."""
+    first = datetime.date.fromisoformat(str(parameters.get("start", "")))
+    last = datetime.date.fromisoformat(str(parameters.get("end", "")))
+    if last < first or (last - first).days >= MAX_DAYS:
+        raise ValueError("bad period")
+    return first, last
+
+
+def street_title(parameters: dict[str, Any]) -> str:
+    first, last = parse_period(parameters)
+    return _("Street reports from %(start)s to %(end)s") % {"start": day(first), "end": day(last)}
+
+
+def _change(now: int, before: int) -> float | None:
+    return round(100 * (now - before) / before, 1) if before else None
+
+
+def street_report_context(report: Report, period: Period) -> dict[str, Any]:
+    figures = street_figures(period)
+    previous = period.previous
+    return {
+        "council": current_council(),
+        "logo": council_logo(current_council()),
+        "report": report,
+        "title": report.title,
+        "figures": figures,
+        "change": _change(figures["total"], figures["previous_total"]),
+        "map": street_map(period),
+        "first": period.start,
+        "last": period.end - datetime.timedelta(days=1),
+        "previous_first": previous.start,
+        "previous_last": previous.end - datetime.timedelta(days=1),
+        "generated_at": timezone.now(),
+        "generated_by": report.requested_by.full_name if report.requested_by else "",
+        "language": report.language or current_council().default_language,
+    }
+
+
+def street_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
+    import weasyprint
+
+    from .services import GenerationError, RenderedReport
+
+    council = current_council()
+    with timezone.override(council.timezone):
+        try:
+            first, last = parse_period(report.parameters)
+        except ValueError as error:
+            raise GenerationError(_("The period of the report is not valid.")) from error
+        period = period_of_days(first, last)
+        context = street_report_context(report, period)
+        progress(30)
+        html = render_to_string("reports/street.html", context)
+    progress(50)
+    document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
+    progress(85)
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    return RenderedReport(pdf=pdf, pages=len(document.pages))
