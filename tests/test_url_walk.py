@@ -152,6 +152,112 @@ ID_PROVIDERS: dict[str, Callable[[Demo], dict]] = {
     "alerts_api:update": _pk("sent_alert"),
     "alerts_api:cancel": _pk("sent_alert"),
     "alerts_api:progress": _pk("sent_alert"),
+    "community:mutual_aid:listing": _pk("listing"),
+    "community:mutual_aid:interested": _pk("listing"),
+    "community:mutual_aid:edit": _pk("listing"),
+    # "report" without a reason is refused: the listing stays as it is for the other personas.
+    "community:mutual_aid:listing_action": lambda d: {
+        "pk": d.objects["listing"].pk,
+        "action": "report",
+    },
+    "community:mutual_aid:photo": lambda d: {"pk": d.objects["listing_photo"].pk, "size": "thumb"},
+    "community:mutual_aid:conversation": _pk("conversation"),
+    "community:mutual_aid:conversation_action": lambda d: {
+        "pk": d.objects["conversation"].pk,
+        "action": "report",
+    },
+    "community:mutual_aid:loan_close": _pk("loan"),
+    "community:mutual_aid:unblock": lambda d: {"user_id": d.objects["blocked"].pk},
+    "community:group_buy": _pk("group_buy"),
+    "community:group_buy_manage": _pk("group_buy"),
+    "community:group_buy_edit": _pk("group_buy"),
+    "community:group_buy_close": _pk("group_buy"),
+    "community:group_buy_handover": _pk("group_buy"),
+    "community:group_buy_order_pdf": _pk("group_buy"),
+    "community:group_buy_order_csv": _pk("group_buy"),
+    "community:group_buy_distribution": _pk("group_buy"),
+    "community:partner_use": _pk("partner"),
+    "civic:consultations:unsubscribe": lambda d: {"token": d.objects["subscription"].token},
+    "civic:consultations:detail": _pk("consultation"),
+    "civic:consultations:thanks": _pk("consultation"),
+    "civic:consultations:receipts": _pk("consultation"),
+    "community_staff:mutual_aid:report": _pk("aid_report"),
+    # "hide" without a reason is refused: the report stays open.
+    "community_staff:mutual_aid:report_action": lambda d: {
+        "pk": d.objects["aid_report"].pk,
+        "action": "hide",
+    },
+    "community_staff:mutual_aid:unhide": _pk("hidden_listing"),
+    "community_staff:mutual_aid:lift": _pk("suspension"),
+    "community_staff:mutual_aid:category": _pk("aid_category"),
+    "community_staff:group_buy_manage": _pk("group_buy"),
+    "community_staff:group_buy_edit": _pk("group_buy"),
+    "community_staff:group_buy_close": _pk("group_buy"),
+    "community_staff:group_buy_handover": _pk("group_buy"),
+    "community_staff:group_buy_order_pdf": _pk("group_buy"),
+    "community_staff:group_buy_order_csv": _pk("group_buy"),
+    "community_staff:group_buy_distribution": _pk("group_buy"),
+    "community_staff:partner": _pk("partner"),
+    "civic_staff:consultations:edit": _pk("consultation"),
+    "civic_staff:consultations:question_add": _pk("consultation"),
+    "civic_staff:consultations:question_edit": lambda d: {
+        "pk": d.objects["consultation"].pk,
+        "qid": d.objects["consultation_question"].pk,
+    },
+    "civic_staff:consultations:question_delete": lambda d: {
+        "pk": d.objects["consultation"].pk,
+        "qid": d.objects["consultation_question"].pk,
+    },
+    # Scheduling an open consultation is refused: it stays open for the other personas.
+    "civic_staff:consultations:action": lambda d: {
+        "pk": d.objects["consultation"].pk,
+        "action": "schedule",
+    },
+    "civic_staff:consultations:preview": _pk("consultation"),
+    "civic_staff:consultations:results": _pk("consultation"),
+    "civic_staff:consultations:results_csv": _pk("consultation"),
+    "civic_staff:consultations:results_json": _pk("consultation"),
+    "civic_staff:consultations:outcome": _pk("consultation"),
+    "civic_staff:consultations:texts": _pk("consultation"),
+    "civic_staff:consultations:text_moderate": lambda d: {
+        "pk": d.objects["consultation"].pk,
+        "tid": d.objects["text_answer"].pk,
+    },
+    "civic_staff:consultations:paper": _pk("consultation"),
+    "civic_staff:consultations:report_links": _pk("consultation"),
+    "civic_staff:consultations:cover": _pk("consultation"),
+    "civic_staff:consultations:attachment_add": _pk("consultation"),
+    "civic_staff:consultations:attachment_delete": lambda d: {
+        "pk": d.objects["consultation"].pk,
+        "aid": d.objects["attachment"].pk,
+    },
+    "community_api:mutual_aid:listing": _pk("listing"),
+    "community_api:mutual_aid:interested": _pk("listing"),
+    # "agree" without a conversation is refused.
+    "community_api:mutual_aid:listing_action": lambda d: {
+        "pk": d.objects["listing"].pk,
+        "action": "agree",
+    },
+    "community_api:mutual_aid:thanks": _pk("conversation"),
+    "community_api:mutual_aid:conversation": _pk("conversation"),
+    "community_api:mutual_aid:messages": _pk("conversation"),
+    "community_api:mutual_aid:staff_hide": _pk("listing"),
+    "community_api:mutual_aid:staff_message_hide": _pk("message"),
+    "community_api:group_buy": _pk("group_buy"),
+    "community_api:commitment": _pk("group_buy"),
+    "community_api:partner_use": _pk("partner"),
+    "community_api:staff_order": _pk("group_buy"),
+    "community_api:staff_close": _pk("group_buy"),
+    "community_api:staff_handover": _pk("commitment"),
+    "civic_api:consultations_api:consultation-detail": _pk("consultation"),
+    "civic_api:consultations_api:consultation-answer": _pk("consultation"),
+    "civic_api:consultations_api:consultation-receipts": _pk("consultation"),
+    "civic_api:consultations_api:consultation-results": _pk("consultation"),
+    "reports_staff:progress": _pk("pdf_report"),
+    "reports_staff:file": _pk("pdf_report"),
+    "reports_staff:figures_csv": _pk("pdf_report"),
+    "reports_api:report-detail": _pk("pdf_report"),
+    "reports_api:report-progress": _pk("pdf_report"),
     "council-media": lambda d: {"schema": d.council.schema_name, "path": "nothing/here.png"},
 }
 
@@ -232,9 +338,114 @@ def _demo_data(council) -> Demo:
         },
         neighbourhoods=[],
     )
+    _mutual_aid_data(objects)
+    _group_buy_data(objects)
+    _consultation_data(objects)
     missing = [name for name, value in objects.items() if value is None]
     assert not missing, f"the demo data lacks {missing}"
     return Demo(council, objects)
+
+
+def _mutual_aid_data(objects: dict) -> None:
+    """A listing with a photo and a conversation, an agreed loan, a report, a block, a hidden
+    listing and a suspension: made through the mutual aid services, Alice as the author."""
+    import datetime
+
+    from community.mutual_aid import services as aid
+    from community.mutual_aid.models import AidCategory
+
+    from .community.conftest import png_bytes, upload
+    from .community.mutual_aid.conftest import post, verified_in
+
+    alice, hood = objects["alice"], objects["neighbourhood"]
+    helper = verified_in("aid-helper@example.org", hood, "Hélène Aide")
+    other = verified_in("aid-other@example.org", hood, "Oscar Autre")
+    objects["listing"] = post(alice, photos=[upload("bike.png", png_bytes(), "image/png")])
+    objects["listing_photo"] = objects["listing"].photos.first()
+    objects["conversation"] = aid.conversation_open(
+        listing=objects["listing"], respondent=helper, body="Je peux passer samedi."
+    )
+    objects["message"] = objects["conversation"].messages.first()
+    lending = post(alice, code="lending", title="Prêt d'une perceuse", description="Perceuse.")
+    lent = aid.conversation_open(listing=lending, respondent=helper, body="Pour une étagère.")
+    aid.listing_agree(listing=lending, actor=alice, conversation=lent)
+    today = timezone.localdate()
+    objects["loan"] = aid.loan_create(
+        listing=lending, actor=alice, starts_on=today, due_on=today + datetime.timedelta(days=7)
+    )
+    reported = post(other, title="Vends des cigarettes", description="Pas cher.")
+    objects["aid_report"] = aid.abuse_report_create(
+        reporter=alice, listing=reported, reason="Vente interdite"
+    )
+    hidden = post(other, title="Arnaque", description="Envoyez de l'argent.")
+    objects["hidden_listing"] = aid.listing_hide(
+        listing=hidden, actor=objects["moderator"], reason="Arnaque"
+    )
+    objects["suspension"] = aid.resident_suspend(
+        resident=other, actor=objects["moderator"], days=7, reason="Arnaques"
+    )
+    aid.block_create(blocker=alice, blocked=other)
+    objects["blocked"] = other
+    objects["aid_category"] = AidCategory.objects.order_by("pk").first()
+
+
+def _group_buy_data(objects: dict) -> None:
+    """An open group buy with Alice's commitment, and a partner of the directory."""
+    from community.group_buys import services as group_buys
+    from community.group_buys.models import Commitment
+
+    from .community.group_buys.conftest import D, buy
+
+    objects["group_buy"] = buy(objects["council_admin"])
+    group_buys.commitment_set(user=objects["alice"], group_buy=objects["group_buy"], quantity=D(2))
+    objects["commitment"] = Commitment.objects.filter(group_buy=objects["group_buy"]).first()
+    objects["partner"] = group_buys.partner_save(
+        acting=objects["council_admin"], name="Repair café", category="repair", member_offer="-10 %"
+    )
+
+
+def _consultation_data(objects: dict) -> None:
+    """An open consultation with a yes/no and a free-text question that Alice answered, an
+    attachment, and Alice's subscription to the consultations' news."""
+    from civic.consultations import services as consultations
+    from civic.consultations.models import ConsultationSubscription, QuestionKind, TextAnswer
+    from civic.consultations.services import QuestionSpec
+    from reports import services as reports
+    from reports.models import ReportKind
+
+    from .civic.consultations.conftest import make_consultation
+    from .community.conftest import png_bytes, upload
+
+    officer = objects["communications_officer"]
+    consultation = make_consultation(
+        officer,
+        questions=[
+            QuestionSpec(kind=QuestionKind.YES_NO, label="Do you want it?"),
+            QuestionSpec(kind=QuestionKind.LONG_TEXT, label="Anything else?", required=False),
+        ],
+    )
+    yes_no, text = consultation.questions.order_by("order")
+    consultations.participation_submit(
+        user=objects["alice"],
+        consultation=consultation,
+        raw={yes_no.key: "yes", text.key: "More benches, please."},
+    )
+    objects["consultation"] = consultation
+    objects["consultation_question"] = yes_no
+    objects["text_answer"] = TextAnswer.objects.filter(question=text).first()
+    objects["attachment"] = consultations.attachment_add(
+        actor=officer,
+        consultation=consultation,
+        upload=upload("plan.png", png_bytes(), "image/png"),
+        title="The plan",
+    )
+    consultations.subscription_set(user=objects["alice"], subscribed=True)
+    # The consultation's PDF report, generated (its file and figures open once done).
+    report = reports.report_request(
+        actor=officer, kind=ReportKind.CONSULTATION, subject_id=consultation.pk
+    )
+    objects["pdf_report"] = reports.report_generate(report_id=report.pk)
+    objects["subscription"] = ConsultationSubscription.objects.get(user=objects["alice"])
 
 
 def _personas(demo: Demo) -> dict:
