@@ -57,7 +57,7 @@ class ReportRequestSerializer(serializers.Serializer):
     end = serializers.DateField(required=False)
 
 
-class ProgressSerializer(serializers.ModelSerializer):
+class ReportProgressSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = ["id", "status", "progress", "reason"]
@@ -96,10 +96,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ProgressSerializer)
+    @extend_schema(responses=ReportProgressSerializer)
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str | None = None) -> Response:
         report = selectors.report_for(request.user, int(pk or 0))
         if report is None:
             raise Http404
-        return Response(ProgressSerializer(report).data)
+        return Response(ReportProgressSerializer(report).data)

@@ -53,7 +53,7 @@ class GroupBuySerializer(serializers.Serializer):
         return [n.pk for n in obj.neighbourhoods.all()]
 
 
-class ProgressSerializer(serializers.Serializer):
+class GroupBuyProgressSerializer(serializers.Serializer):
     current_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     projected_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     to_minimum = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -66,7 +66,7 @@ class ProgressSerializer(serializers.Serializer):
 
 class GroupBuyDetailSerializer(serializers.Serializer):
     group_buy = GroupBuySerializer()
-    progress = ProgressSerializer()
+    progress = GroupBuyProgressSerializer()
 
 
 class CommitmentInSerializer(serializers.Serializer):
