@@ -265,3 +265,10 @@ def test_dashboard_queries_do_not_grow_with_data(known_day, council_admin):
     after = count()
     assert after == before
     assert after <= 25
+
+
+def test_dashboard_in_french(known_day, agent):
+    client = CouncilClient(connection.tenant, language="fr").login_as(agent)
+    page = client.get("/staff/").content.decode()
+    assert "Signalements de mes équipes" in page
+    assert "nouveaux signalements aujourd\u2019hui" in page and "1 en retard" in page

@@ -46,7 +46,11 @@ def test_staff_print_and_post_a_postcard_and_the_resident_enters_its_code(ui, in
     ui.login("maiwenn@example.org", next_path="/verify/")
     ui.click(page.get_by_role("button", name="Send me a postcard"))
 
-    ui.switch_to(f"admin@{SLUG}.example", next_path="/staff/community/postcards/")
+    # The admin lands on the dashboard (every panel), where the postcard waits to be printed.
+    ui.switch_to(f"admin@{SLUG}.example")
+    expect(page.locator("#dashboard-verification")).to_contain_text("postcards to print")
+    expect(page.locator("#dashboard-teams")).to_be_visible()
+    ui.goto("/staff/community/postcards/")
     ui.click(page.get_by_role("button", name="Create a print batch"))
     batch_url = page.url.removeprefix(ui.base_url)
     assert page.get_by_text("Maïwenn Guégan").first.is_visible()
