@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.views import form_errors_from
 
+from . import dashboard as dashboard_panels
 from . import selectors, services
 from .forms import StaffInviteForm, StaffRolesForm
 from .models import User
@@ -20,7 +21,10 @@ from .staff_forms import CouncilSettingsForm
 
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "staff/dashboard.html", {"counts": selectors.user_counts()})
+    """The figures of the day for the roles the staff member holds (see `accounts.dashboard`)."""
+    return render(
+        request, "staff/dashboard.html", {"panels": dashboard_panels.panels_for(request.user)}
+    )
 
 
 @role_required(Role.COUNCIL_ADMIN)

@@ -214,6 +214,57 @@ def alerts_for_staff() -> QuerySet[Alert]:
     )
 
 
+DASHBOARD_RECENT = dt.timedelta(hours=24)
+
+
+def dashboard_alerts(now: dt.datetime | None = None, limit: int = 5) -> dict[str, Any]:
+    """The staff dashboard's alerts: those being sent, and those sent in the last 24 hours
+    (receipts still arrive), each with its handed-over and delivered shares; and how many wait
+    for approval, to be sent, or are drafts. Two queries."""
+    now = now or timezone.now()
+    in_progress = list(
+        Alert.objects.filter(
+            Q(state=Alert.State.SENDING)
+            | Q(state=Alert.State.SENT, completed_at__gte=now - DASHBOARD_RECENT)
+        )
+        .annotate(
+            total=Count("recipients"),
+            handed_over=Count("recipients", filter=Q(recipients__status_rank__gte=2)),
+            delivered=Count("recipients", filter=Q(recipients__status="delivered")),
+        )
+        .order_by("-dispatched_at", "-pk")[:limit]
+    )
+    rows = [
+        {
+            "alert": alert,
+            "handed_over_percent": (
+                round(100 * alert.handed_over / alert.total) if alert.total else 100
+            ),
+            "delivered_percent": round(100 * alert.delivered / alert.total) if alert.total else 0,
+            "stalled_since": alert_stalled_since(alert, now),
+        }
+        for alert in in_progress
+    ]
+    counts = Alert.objects.aggregate(
+        sending=Count("pk", filter=Q(state=Alert.State.SENDING)),
+        awaiting_approval=Count("pk", filter=Q(state=Alert.State.AWAITING_APPROVAL)),
+        approved=Count("pk", filter=Q(state=Alert.State.APPROVED)),
+        drafts=Count("pk", filter=Q(state=Alert.State.DRAFT)),
+    )
+    return {"alerts": rows, **counts}
+
+
+def sent_count_since(since: dt.datetime) -> int:
+    """Key figures: alerts (not tests) sent since `since`."""
+    return (
+        Alert.objects.filter(
+            state__in=[Alert.State.SENDING, Alert.State.SENT], dispatched_at__gte=since
+        )
+        .exclude(cap_status=Alert.CapStatus.TEST)
+        .count()
+    )
+
+
 def public_alerts() -> QuerySet[Alert]:
     """Sent public alerts of this council, newest first."""
     return (

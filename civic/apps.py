@@ -16,10 +16,12 @@ class CivicConfig(AppConfig):
         from .consultations import policy as consultation_policy
         from .consultations import services as consultation_services
         from .consultations import tasks as consultation_tasks  # noqa: F401  (registers the tasks)
+        from .dashboard import register_panels as register_dashboard_panels
         from .policy import TRIAGE_ROLES
         from .services.privacy import civic_erase, civic_export
 
         privacy.register("civic", exporter=civic_export, eraser=civic_erase)
+        register_dashboard_panels()
         register(PortalSection(_("Street reports"), "civic_staff:triage", TRIAGE_ROLES, order=20))
         menu_register(MenuEntry(_("Report a problem"), "civic:report_new", order=10))
         menu_register(MenuEntry(_("Reports near me"), "civic:report_map", order=20))

@@ -293,6 +293,59 @@ def triage_counts(user) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class TeamFigures:
+    team_id: int | None  # None: categories no team handles
+    name: str
+    new_today: int
+    overdue: int
+    open: int
+
+
+def dashboard_teams(user) -> dict[str, Any] | None:
+    """The staff dashboard's street reports per team: reports received today (the council's
+    day), open ones past their due date, and all open ones. Agents get their own teams,
+    admins and moderators every team (and a line for categories without a team, when it has
+    reports), with the total. None for staff who do not triage, or agents in no team. Two
+    queries: the teams, one GROUP BY."""
+    from django.db.models import Count
+
+    if not policy.may_triage(user):
+        return None
+    everyone = policy.sees_all_reports(user)
+    teams = Team.objects.order_by("name")
+    if not everyone:
+        teams = teams.filter(members=user)
+    names = dict(teams.values_list("pk", "name"))
+    if not names and not everyone:
+        return None
+    scope = (
+        IssueReport.objects.all()
+        if everyone
+        else IssueReport.objects.filter(category__team_id__in=list(names))
+    )
+    now = timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        scope.filter(Q(status__in=OPEN_STATUSES) | Q(created_at__gte=midnight))
+        .values("category__team_id")
+        .annotate(
+            new_today=Count("pk", filter=Q(created_at__gte=midnight)),
+            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        )
+        .order_by()
+    )
+    by_team: dict[int | None, tuple[int, int, int]] = {
+        row["category__team_id"]: (row["new_today"], row["overdue"], row["open"]) for row in rows
+    }
+    figures = [TeamFigures(pk, name, *by_team.get(pk, (0, 0, 0))) for pk, name in names.items()]
+    if None in by_team:
+        figures.append(TeamFigures(None, _("No team"), *by_team[None]))
+    total = {key: sum(getattr(f, key) for f in figures) for key in ("new_today", "overdue", "open")}
+    return {"teams": figures, "total": total, "all_teams": everyone}
+
+
 def assignable_staff(report: IssueReport | None = None):
     """Staff who may be given a report: admins and moderators, and agents of the category's
     team."""
@@ -327,6 +380,23 @@ def report_counts() -> dict[str, int]:
     return IssueReport.objects.aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         fixed=Count("pk", filter=Q(status__in=(Status.FIXED, Status.CLOSED))),
+    )
+
+
+def report_counts_since(since: datetime) -> dict[str, int]:
+    """Key figures: reports received since `since`, reports fixed since then, open and overdue
+    now (one aggregate)."""
+    from django.db.models import Count
+
+    now = timezone.now()
+    return IssueReport.objects.aggregate(
+        received=Count("pk", filter=Q(created_at__gte=since)),
+        fixed=Count(
+            "pk",
+            filter=Q(status__in=(Status.FIXED, Status.CLOSED), status_changed_at__gte=since),
+        ),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
     )
 
 

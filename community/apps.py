@@ -13,6 +13,7 @@ class CommunityConfig(AppConfig):
         from accounts.site_menu import register as menu_register
         from core import privacy
 
+        from .dashboard import register_panels as register_dashboard_panels
         from .group_buys import tasks  # noqa: F401  (registers the group buys' Celery tasks)
         from .group_buys.selectors import GROUP_BUY_STAFF_ROLES, PARTNER_STAFF_ROLES
         from .group_buys.services import group_buys_erase, group_buys_export
@@ -21,6 +22,7 @@ class CommunityConfig(AppConfig):
         from .services.privacy import community_erase, community_export
 
         privacy.register("community", exporter=community_export, eraser=community_erase)
+        register_dashboard_panels()
         privacy.register("mutual_aid", exporter=mutual_aid_export, eraser=mutual_aid_erase)
         register(
             PortalSection(

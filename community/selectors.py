@@ -169,8 +169,12 @@ def queue_counts() -> dict[str, int]:
         cooptations=Count("pk", filter=Q(method=Method.COOPTATION)),
         total=Count("pk"),
     )
-    counts["verified_residents"] = Residence.objects.filter(status=Status.VERIFIED).count()
+    counts["verified_residents"] = verified_resident_count()
     return counts
+
+
+def verified_resident_count() -> int:
+    return Residence.objects.filter(status=Status.VERIFIED).count()
 
 
 def residents_search(query: str = "", *, status: str = "") -> QuerySet[Residence]:

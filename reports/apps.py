@@ -11,5 +11,7 @@ class ReportsConfig(AppConfig):
 
         from . import policy
         from . import tasks as report_tasks  # noqa: F401  (registers the tasks)
+        from .dashboard import register_panels as register_dashboard_panels
 
         register(PortalSection(_("Reports"), "reports_staff:list", policy.REPORT_ROLES, order=60))
+        register_dashboard_panels()

@@ -439,6 +439,17 @@ def staff_consultations() -> QuerySet[Consultation]:
     ).order_by("-opens_at", "-pk")
 
 
+def open_consultation_counts() -> dict[str, int]:
+    """Key figures: consultations open now and how many took part in them (one query)."""
+    now = timezone.now()
+    return Consultation.objects.filter(
+        scheduled_at__isnull=False,
+        results_published_at__isnull=True,
+        opens_at__lte=now,
+        closes_at__gt=now,
+    ).aggregate(open=Count("pk", distinct=True), participants=Count("participations"))
+
+
 def residents_for_paper_ballot(query: str) -> QuerySet[User]:
     """Verified residents matching a name or email, for the paper ballot form."""
     from community.selectors import verified_residents

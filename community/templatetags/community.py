@@ -17,12 +17,3 @@ def verification_card(context) -> dict:
         "residence": residence,
         "status": residence.get_status_display() if residence else None,
     }
-
-
-@register.simple_tag(takes_context=True)
-def verification_queue_counts(context) -> dict | None:
-    """Dashboard counts, for staff who verify (None for other staff)."""
-    user = context["request"].user
-    if not user.has_role(*selectors.VERIFIER_ROLES):
-        return None
-    return selectors.queue_counts()

@@ -16,15 +16,3 @@ def group_buys_home(context) -> dict:
         "savings": selectors.savings_this_year(),
         "partners": list(selectors.partners_for(user).order_by("-users", "name")[:4]),
     }
-
-
-@register.simple_tag(takes_context=True)
-def group_buys_dashboard(context) -> dict | None:
-    """Staff dashboard: open group buys and this year's savings (group-buy staff only)."""
-    user = context["request"].user
-    if not selectors.is_group_buy_staff(user):
-        return None
-    return {
-        "open": selectors.group_buys_for_staff("open").count(),
-        "savings": selectors.savings_this_year(),
-    }
