@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,11 @@ def test_french_catalogue_has_no_untranslated_or_fuzzy_entry(where):
         ]
         fuzzy = [e for e in entries if "#, fuzzy" in e]
         assert untranslated == [] and fuzzy == [], po_file
+        # Every header line is one "Key: value" field: a re-wrapped Plural-Forms left a stray
+        # continuation line behind (merged into the header by msgfmt) in several catalogues.
+        header = po_file.read_text().split("\n\n")[0].split('msgstr ""\n', 1)[1]
+        strays = [line for line in header.splitlines() if not re.match(r'^"[A-Z][\w-]+: ', line)]
+        assert strays == [], po_file
 
 
 def test_labels_take_a_french_colon_in_french(dinan):
