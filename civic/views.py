@@ -40,14 +40,25 @@ def _int(value: str | None) -> int | None:
 
 
 def map_config() -> dict:
-    """What the map widget needs: where to open, and the tile server (empty: no tiles)."""
+    """What the map widget needs: where to open, the tile server (empty: no tiles) and the
+    council's neighbourhoods, drawn with their names on every map so that a resident finds their
+    area even without tiles (development, offline, a tile server that is down)."""
+    from community.models import Neighbourhood
+
     current = MapSettings.current()
     return {
         "lat": current.latitude,
         "lon": current.longitude,
         "zoom": current.zoom,
-        "tiles": getattr(settings, "COMMUNE_MAP_TILE_URL", ""),
-        "attribution": getattr(settings, "COMMUNE_MAP_ATTRIBUTION", ""),
+        "tiles": settings.COMMUNE_MAP_TILE_URL,
+        "attribution": settings.COMMUNE_MAP_ATTRIBUTION,
+        "max_zoom": settings.COMMUNE_MAP_MAX_ZOOM,
+        "areas": [
+            {"name": name, "area": area}
+            for name, area in Neighbourhood.objects.exclude(area__isnull=True)
+            .order_by("name")
+            .values_list("name", "area")
+        ],
     }
 
 
@@ -60,6 +71,7 @@ def map_context() -> dict:
             "nearby": _("Already reported nearby"),
             "nearby_help": _("Is it one of these? Follow it instead of sending a new report."),
             "follow": _("Follow this one instead"),
+            "areas": _("Map of the neighbourhoods: %(names)s"),
         },
     }
 

@@ -1,7 +1,8 @@
 /* Commune street reports map, on the vendored Leaflet (no CDN, works offline).
    <div class="civic-map" data-mode="browse|pick|show" data-config="ID of a json_script"
         data-geojson="URL" data-lat-input="ID" data-lon-input="ID" data-nearby-url="URL"></div>
-   With no tile server configured the map still shows markers and accepts a click. */
+   With no tile server configured the map draws the council's neighbourhoods with their names
+   (they are drawn over the tiles too), shows markers and accepts a click. */
 (function () {
   "use strict";
   if (typeof L === "undefined") { return; }
@@ -13,13 +14,57 @@
   }
 
   function baseMap(el, config) {
-    var map = L.map(el, { scrollWheelZoom: false }).setView([config.lat, config.lon], config.zoom);
+    var map = L.map(el, { scrollWheelZoom: false, maxZoom: config.max_zoom || 19 })
+      .setView([config.lat, config.lon], config.zoom);
     if (config.tiles) {
-      L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution || "" }).addTo(map);
+      L.tileLayer(config.tiles, {
+        maxZoom: config.max_zoom || 19, attribution: config.attribution || ""
+      }).addTo(map);
     } else {
       el.classList.add("no-tiles");
     }
+    var areas = drawAreas(el, map, config);
+    // Without tiles the outlines are the only landmarks: open on the whole council.
+    if (!config.tiles && areas && el.dataset.mode !== "show") {
+      map.fitBounds(areas.getBounds(), { padding: [8, 8] });
+    }
     return map;
+  }
+
+  /* The council's neighbourhoods, outlined and named, in a pane of their own under the markers.
+     They are not interactive: a click goes through them to the map (placing the pin). Their SVG
+     gets an accessible name listing the neighbourhoods. */
+  function drawAreas(el, map, config) {
+    if (!config.areas || !config.areas.length) { return null; }
+    map.createPane("areas").style.zIndex = 350;
+    var renderer = L.svg({ pane: "areas" });
+    var layer = L.geoJSON({
+      type: "FeatureCollection",
+      features: config.areas.map(function (a) {
+        return { type: "Feature", geometry: a.area, properties: { name: a.name } };
+      })
+    }, {
+      renderer: renderer,
+      interactive: false,
+      style: { color: "#1d4ed8", weight: 2, fillColor: "#1d4ed8", fillOpacity: 0.08 },
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name, {
+          permanent: true, direction: "center", className: "area-label", interactive: false
+        });
+      }
+    }).addTo(map);
+    layer.eachLayer(function (shape) {
+      var path = shape.getElement && shape.getElement();
+      if (path) { path.setAttribute("data-area", shape.feature.properties.name); }
+    });
+    var svg = map.getPane("areas").querySelector("svg");
+    if (svg) {
+      var names = config.areas.map(function (a) { return a.name; }).join(", ");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label",
+        text("areas", "Map of the neighbourhoods: %(names)s").replace("%(names)s", names));
+    }
+    return layer;
   }
 
   function browse(el, map) {
