@@ -72,6 +72,7 @@ def map_context() -> dict:
             "nearby_help": _("Is it one of these? Follow it instead of sending a new report."),
             "follow": _("Follow this one instead"),
             "areas": _("Map of the neighbourhoods: %(names)s"),
+            "found": _("Pin moved to: %(address)s"),
         },
     }
 

@@ -385,6 +385,13 @@ LOGGING = {
 COMMUNE_MAP_TILE_URL = env("COMMUNE_MAP_TILE_URL", default="")
 COMMUNE_MAP_ATTRIBUTION = env("COMMUNE_MAP_ATTRIBUTION", default="")
 COMMUNE_MAP_MAX_ZOOM = env.int("COMMUNE_MAP_MAX_ZOOM", default=19)
+# Address search (core.geocoding): "offline" (the council's table, filled by `manage.py
+# import_addresses`) or "ban" (the national address base's API at GEOCODER_BAN_URL).
+GEOCODER_BACKEND = env("GEOCODER_BACKEND", default="offline")
+GEOCODER_BAN_URL = env("GEOCODER_BAN_URL", default="https://api-adresse.data.gouv.fr/search/")
+GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=3.0)
+# Address searches per client per minute (the map asks as the resident types, debounced).
+GEOCODER_SEARCHES_PER_MINUTE = env.int("GEOCODER_SEARCHES_PER_MINUTE", default=60)
 CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
 # --- SMS ---------------------------------------------------------------------------------------

@@ -117,3 +117,45 @@ def test_a_point_of_the_demo_centre_is_inside_the_drawn_centre(areas):
     from community.services import neighbourhood_for_point
 
     assert neighbourhood_for_point(lon=DINAN[1], lat=DINAN[0]).name == "Centre historique"
+
+
+# --- reports sent with an address alone ----------------------------------------------------------
+
+
+def test_a_report_with_an_address_alone_gets_the_geocoders_point(dinan, areas, resident, pothole):
+    from core.addresses import addresses_import
+    from tests.core.test_geocoding import GOOD, csv_lines
+
+    addresses_import(lines=csv_lines(*GOOD))
+    report = _report_without_point(resident, pothole, "12, rue de la Lainerie")
+    assert (report.latitude, report.longitude) == (48.4535, -2.0412)
+    assert report.address == "12, rue de la Lainerie"  # as typed
+    assert report.neighbourhood.name == "Centre historique"
+    # On the public map like any report with a point.
+    features = CouncilClient(dinan).get("/reports.geojson").json()["features"]
+    assert [f["geometry"]["coordinates"] for f in features] == [[-2.0412, 48.4535]]
+
+
+def test_an_address_the_geocoder_cannot_find_keeps_the_report_without_a_point(
+    resident, pothole, settings
+):
+    report = _report_without_point(resident, pothole, "Behind the old mill")
+    assert (report.latitude, report.longitude, report.neighbourhood) == (None, None, None)
+    # The national base down: the report is saved all the same.
+    settings.GEOCODER_BACKEND = "ban"
+    settings.GEOCODER_BAN_URL = "http://127.0.0.1:9/search/"  # nothing listens on port 9
+    report = _report_without_point(resident, pothole, "12 rue de la Lainerie")
+    assert report.pk and report.latitude is None
+
+
+def _report_without_point(resident, category, address):
+    from civic import services
+
+    return services.issue_report_create(
+        reporter=resident,
+        category=category,
+        title="Hole",
+        description="A deep hole",
+        address=address,
+        answers={"depth": 4},
+    )

@@ -121,6 +121,14 @@
     if (latInput.value && lonInput.value) {
       place(L.latLng(parseFloat(latInput.value), parseFloat(lonInput.value)), true);
     }
+    addressSearch(el, map, function (result) {
+      place(L.latLng(result.latitude, result.longitude), true);
+      var status = document.getElementById("civic-map-point");
+      if (status) {
+        status.textContent = text("found", "Pin moved to: %(address)s")
+          .replace("%(address)s", result.label);
+      }
+    });
     map.on("click", function (e) { place(e.latlng, false); });
     var locate = document.getElementById("civic-locate");
     if (locate && navigator.geolocation) {
@@ -168,6 +176,51 @@
           box.appendChild(list);
         });
     }
+  }
+
+  /* The address field moves the pin as the resident types: one search 350 ms after the last
+     key (core's /addresses/search.json, rate-limited there), the best match placed at once,
+     the others offered as buttons. An answer that arrives after a newer search is dropped. */
+  function addressSearch(el, map, onFound) {
+    var input = document.getElementById(el.dataset.addressInput);
+    var list = document.getElementById("civic-address-results");
+    var url = el.dataset.searchUrl;
+    if (!input || !list || !url) { return; }
+    var timer = null, sequence = 0;
+    function clear() { list.innerHTML = ""; list.hidden = true; }
+    function choose(result) {
+      input.value = result.label;
+      clear();
+      onFound(result);
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var query = input.value.trim();
+      if (query.length < 3) { clear(); return; }
+      timer = setTimeout(function () {
+        var mine = ++sequence, centre = map.getCenter();
+        fetch(url + "?q=" + encodeURIComponent(query) + "&lat=" + centre.lat.toFixed(5) +
+              "&lon=" + centre.lng.toFixed(5), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+          .then(function (data) {
+            if (mine !== sequence) { return; }
+            clear();
+            var results = data.results || [];
+            if (!results.length) { return; }
+            onFound(results[0]);
+            results.slice(1).forEach(function (result) {
+              var li = document.createElement("li");
+              var button = document.createElement("button");
+              button.type = "button"; button.className = "secondary";
+              button.textContent = result.label;
+              button.addEventListener("click", function () { choose(result); });
+              li.appendChild(button); list.appendChild(li);
+            });
+            list.hidden = !list.children.length;
+          })
+          .catch(function () { /* offline: the map and the typed address still work */ });
+      }, 350);
+    });
   }
 
   function show(el, map) {
