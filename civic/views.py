@@ -20,19 +20,6 @@ from .models import IssueReport, MapSettings, ReportEvent, Status
 PAGE_SIZE = 20
 GEOJSON_DEFAULT_LIMIT = 500
 GEOJSON_MAX_LIMIT = 2000
-# What a map feature shows (geojson.report_feature), read without the rest of the row.
-GEOJSON_COLUMNS = (
-    "title",
-    "text_hidden",
-    "status",
-    "latitude",
-    "longitude",
-    "due_at",
-    "created_at",
-    "category__name_fr",
-    "category__name_en",
-    "category__code",
-)
 
 
 def _int(value: str | None) -> int | None:
@@ -145,13 +132,10 @@ def reports_geojson(request: HttpRequest) -> JsonResponse:
     qs = selectors.reports_in_bbox(
         selectors.reports_public_filtered(filters), _bbox(request.GET.get("bbox", ""))
     )
-    rows = (
-        qs.order_by("-pk")
-        .select_related(None)
-        .select_related("category")
-        .only(*GEOJSON_COLUMNS)[:limit]
+    rows = qs.order_by("-pk").select_related(None)[:limit]
+    collection = geojson.feature_collection(
+        rows, url=geojson.url_for_pk("civic:report_detail"), public=True
     )
-    collection = geojson.feature_collection(rows, url=IssueReport.get_absolute_url, public=True)
     response = JsonResponse(collection)
     response["Content-Type"] = "application/geo+json"
     return response

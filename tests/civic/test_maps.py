@@ -159,3 +159,40 @@ def _report_without_point(resident, category, address):
         address=address,
         answers={"depth": 4},
     )
+
+
+# --- the GeoJSON feeds (read as tuples, one reverse per response) -------------------------------
+
+
+def test_geojson_features_say_what_the_report_pages_say(
+    dinan, resident, pothole, moderator, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civic import services
+    from civic.models import IssueReport
+
+    hidden = _report(resident, pothole, title="Rude title")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_text_hide(report=hidden, actor=moderator, reason="Insults")
+    late = _report(resident, pothole, title="Old hole")
+    IssueReport.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=1))
+
+    public = {
+        f["id"]: f["properties"]
+        for f in CouncilClient(dinan).get("/reports.geojson").json()["features"]
+    }
+    assert public[hidden.pk]["title"] == "Pothole"  # the category's name, never the hidden text
+    assert public[late.pk]["title"] == "Old hole"
+    assert public[late.pk]["overdue"] is True and public[hidden.pk]["overdue"] is False
+    assert public[late.pk]["url"] == f"/reports/{late.pk}/"
+    assert public[late.pk]["status_label"] == "Submitted" and public[late.pk]["open"] is True
+    french = CouncilClient(dinan, language="fr").get("/reports.geojson").json()["features"]
+    assert {f["properties"]["category"] for f in french} == {"Nid-de-poule"}
+
+    staff = CouncilClient(dinan).login_as(moderator).get("/staff/civic/queue.geojson").json()
+    by_id = {f["id"]: f["properties"] for f in staff["features"]}
+    assert by_id[hidden.pk]["title"] == "Rude title"  # staff see what was written
+    assert by_id[hidden.pk]["url"] == f"/staff/civic/reports/{hidden.pk}/"
