@@ -36,7 +36,10 @@
      gets an accessible name listing the neighbourhoods. */
   function drawAreas(el, map, config) {
     if (!config.areas || !config.areas.length) { return null; }
+    // Outlines and names under the report markers (overlay pane 400, marker pane 600), so a
+    // name never hides a marker.
     map.createPane("areas").style.zIndex = 350;
+    map.createPane("area-names").style.zIndex = 380;
     var renderer = L.svg({ pane: "areas" });
     var layer = L.geoJSON({
       type: "FeatureCollection",
@@ -49,7 +52,8 @@
       style: { color: "#1d4ed8", weight: 2, fillColor: "#1d4ed8", fillOpacity: 0.08 },
       onEachFeature: function (feature, shape) {
         shape.bindTooltip(feature.properties.name, {
-          permanent: true, direction: "center", className: "area-label", interactive: false
+          permanent: true, direction: "center", className: "area-label", interactive: false,
+          pane: "area-names"
         });
       }
     }).addTo(map);
