@@ -19,7 +19,9 @@ class ReportForm(forms.Form):
         label=_("Address or place"),
         max_length=255,
         required=False,
-        help_text=_("If you cannot use the map, type where the problem is."),
+        help_text=_("Type the address: the pin moves to it. Or describe the place."),
+        # The council's address search offers its own suggestions under the field.
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     title = forms.CharField(label=_("Summary"), max_length=120)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}))

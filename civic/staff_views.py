@@ -102,7 +102,7 @@ def queue_geojson(request: HttpRequest) -> JsonResponse:
         _bbox(request.GET.get("bbox", "")),
     )
     collection = geojson.feature_collection(
-        qs[:1000], url=lambda r: reverse("civic_staff:report", args=[r.pk]), public=False
+        qs[:1000], url=geojson.url_for_pk("civic_staff:report"), public=False
     )
     return JsonResponse(collection)
 

@@ -20,19 +20,6 @@ from .models import IssueReport, MapSettings, ReportEvent, Status
 PAGE_SIZE = 20
 GEOJSON_DEFAULT_LIMIT = 500
 GEOJSON_MAX_LIMIT = 2000
-# What a map feature shows (geojson.report_feature), read without the rest of the row.
-GEOJSON_COLUMNS = (
-    "title",
-    "text_hidden",
-    "status",
-    "latitude",
-    "longitude",
-    "due_at",
-    "created_at",
-    "category__name_fr",
-    "category__name_en",
-    "category__code",
-)
 
 
 def _int(value: str | None) -> int | None:
@@ -40,14 +27,25 @@ def _int(value: str | None) -> int | None:
 
 
 def map_config() -> dict:
-    """What the map widget needs: where to open, and the tile server (empty: no tiles)."""
+    """What the map widget needs: where to open, the tile server (empty: no tiles) and the
+    council's neighbourhoods, drawn with their names on every map so that a resident finds their
+    area even without tiles (development, offline, a tile server that is down)."""
+    from community.models import Neighbourhood
+
     current = MapSettings.current()
     return {
         "lat": current.latitude,
         "lon": current.longitude,
         "zoom": current.zoom,
-        "tiles": getattr(settings, "COMMUNE_MAP_TILE_URL", ""),
-        "attribution": getattr(settings, "COMMUNE_MAP_ATTRIBUTION", ""),
+        "tiles": settings.COMMUNE_MAP_TILE_URL,
+        "attribution": settings.COMMUNE_MAP_ATTRIBUTION,
+        "max_zoom": settings.COMMUNE_MAP_MAX_ZOOM,
+        "areas": [
+            {"name": name, "area": area}
+            for name, area in Neighbourhood.objects.exclude(area__isnull=True)
+            .order_by("name")
+            .values_list("name", "area")
+        ],
     }
 
 
@@ -60,6 +58,8 @@ def map_context() -> dict:
             "nearby": _("Already reported nearby"),
             "nearby_help": _("Is it one of these? Follow it instead of sending a new report."),
             "follow": _("Follow this one instead"),
+            "areas": _("Map of the neighbourhoods: %(names)s"),
+            "found": _("Pin moved to: %(address)s"),
         },
     }
 
@@ -132,13 +132,10 @@ def reports_geojson(request: HttpRequest) -> JsonResponse:
     qs = selectors.reports_in_bbox(
         selectors.reports_public_filtered(filters), _bbox(request.GET.get("bbox", ""))
     )
-    rows = (
-        qs.order_by("-pk")
-        .select_related(None)
-        .select_related("category")
-        .only(*GEOJSON_COLUMNS)[:limit]
+    rows = qs.order_by("-pk").select_related(None)[:limit]
+    collection = geojson.feature_collection(
+        rows, url=geojson.url_for_pk("civic:report_detail"), public=True
     )
-    collection = geojson.feature_collection(rows, url=IssueReport.get_absolute_url, public=True)
     response = JsonResponse(collection)
     response["Content-Type"] = "application/geo+json"
     return response

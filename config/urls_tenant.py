@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include((api_v1, "api"))),
+    path("", include("core.urls")),
     # Each feature app mounts its own pages, staff pages and API under these prefixes.
     *[path("", include(f"{app}.urls")) for app in FEATURE_APPS],
     *[path("staff/", include(f"{app}.staff_urls")) for app in FEATURE_APPS],

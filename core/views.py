@@ -1,11 +1,23 @@
-"""Helpers for HTML views: translating a service's refusal into the page the person sees."""
+"""Helpers for HTML views (translating a service's refusal into the page the person sees), and
+the address search endpoint the maps call."""
+
+import logging
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
+from . import ratelimit
+from .geocoding import MAX_RESULTS, GeocodingUnavailable, geocoder
+from .http import client_ip
+from .params import parse_float, parse_int
 from .ratelimit import RateLimited
+
+logger = logging.getLogger(__name__)
 
 
 def form_errors_from(form: forms.Form, error: ValidationError) -> None:
@@ -38,3 +50,32 @@ def safe_next(request: HttpRequest, default: str, *, field: str = "next") -> str
     ):
         return target
     return default
+
+
+# --- address search ------------------------------------------------------------------------------
+
+
+@require_GET
+def address_search(request: HttpRequest) -> JsonResponse:
+    """`GET /addresses/search.json?q=12 rue de la lainerie[&lat=…&lon=…][&limit=5]`: the
+    addresses matching what the resident types, best first, from the configured geocoder. The
+    map script calls it as the resident types (debounced); counted per account, or per client
+    address for visitors. `lat`/`lon` (the map's centre) favour nearby results with the BAN."""
+    who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
+    if not ratelimit.allow(
+        f"geocoder:search:{who}", limit=settings.GEOCODER_SEARCHES_PER_MINUTE, window=60
+    ):
+        return JsonResponse({"results": [], "error": str(RateLimited().message)}, status=429)
+    lat = parse_float(request.GET.get("lat"), minimum=-90, maximum=90)
+    lon = parse_float(request.GET.get("lon"), minimum=-180, maximum=180)
+    near = (lat, lon) if lat is not None and lon is not None else None
+    limit = parse_int(request.GET.get("limit"), minimum=1, maximum=MAX_RESULTS) or 5
+    try:
+        found = geocoder().search(request.GET.get("q", ""), limit=limit, near=near)
+    except GeocodingUnavailable:
+        logger.warning("address search: geocoder unavailable", exc_info=True)
+        return JsonResponse(
+            {"results": [], "error": _("Address search is unavailable; use the map.")},
+            status=503,
+        )
+    return JsonResponse({"results": [r.as_dict() for r in found]})

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from community.models import Neighbourhood
 from core import ratelimit
+from core.geocoding import geocode_first
 from core.images import CleanFile, clean_image, image_thumbnail
 from core.phones import phone_e164
 
@@ -120,6 +121,17 @@ def _check_point(latitude: float | None, longitude: float | None, address: str) 
         raise ValidationError(_("This position is not on Earth."), code="bad_point")
 
 
+def _point_of_address(address: str) -> tuple[float | None, float | None]:
+    """The point of a report sent with an address alone, from the council's geocoder (the best
+    match near the map's centre); no point when nothing matches or the geocoder is down: the
+    report is still saved with its address, and staff place it."""
+    from ..models import MapSettings
+
+    centre = MapSettings.current()
+    found = geocode_first(address, near=(centre.latitude, centre.longitude))
+    return (found.latitude, found.longitude) if found else (None, None)
+
+
 def neighbourhood_for(latitude: float | None, longitude: float | None) -> Neighbourhood | None:
     """The neighbourhood of a report's point (community owns the areas and the geometry)."""
     from community.services import neighbourhood_for_point
@@ -197,6 +209,9 @@ def _report_insert(
     # Counted before any photo is decoded: decoding is the costly part, a refused sender must
     # not get it for free.
     ratelimit.enforce(rate_key, limit=rate_limit, window=3600, message=TOO_MANY_REPORTS)
+    latitude, longitude = content.latitude, content.longitude
+    if latitude is None or longitude is None:  # an address alone (checked above)
+        latitude, longitude = _point_of_address(content.address)
     photos = _clean_photos(content.photos)
 
     now = timezone.now()
@@ -204,10 +219,10 @@ def _report_insert(
         category=category,
         title=(content.title.strip() or description)[:120],
         description=description,
-        latitude=content.latitude,
-        longitude=content.longitude,
+        latitude=latitude,
+        longitude=longitude,
         address=content.address.strip()[:255],
-        neighbourhood=neighbourhood_for(content.latitude, content.longitude),
+        neighbourhood=neighbourhood_for(latitude, longitude),
         answers=answers,
         due_at=now + timedelta(days=category.response_days),
         created_at=now,

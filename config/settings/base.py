@@ -378,10 +378,20 @@ LOGGING = {
 }
 
 # --- Street reports (civic) -------------------------------------------------------------------
-# The map's tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no tiles (the
-# map still shows markers and takes a click, and an address field is always there).
+# The map's tile server (README, "Maps"), e.g. the IGN Géoplateforme's Plan IGN WMTS or
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no tiles, every map draws the council's
+# neighbourhoods with their names (markers, clicks and the address search work the same). The
+# CSP allows the tile server's origin for images only when it is set.
 COMMUNE_MAP_TILE_URL = env("COMMUNE_MAP_TILE_URL", default="")
 COMMUNE_MAP_ATTRIBUTION = env("COMMUNE_MAP_ATTRIBUTION", default="")
+COMMUNE_MAP_MAX_ZOOM = env.int("COMMUNE_MAP_MAX_ZOOM", default=19)
+# Address search (core.geocoding): "offline" (the council's table, filled by `manage.py
+# import_addresses`) or "ban" (the national address base's API at GEOCODER_BAN_URL).
+GEOCODER_BACKEND = env("GEOCODER_BACKEND", default="offline")
+GEOCODER_BAN_URL = env("GEOCODER_BAN_URL", default="https://api-adresse.data.gouv.fr/search/")
+GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=3.0)
+# Address searches per client per minute (the map asks as the resident types, debounced).
+GEOCODER_SEARCHES_PER_MINUTE = env.int("GEOCODER_SEARCHES_PER_MINUTE", default=60)
 CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
 # --- SMS ---------------------------------------------------------------------------------------

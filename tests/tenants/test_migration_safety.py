@@ -21,6 +21,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("alerts", "0004_redrive_and_retries"): "the one index is a partial index on the alert table "
     "(alerts being sent): a council has hundreds of alerts at most, so the build holds its lock "
     "for milliseconds; its fields are nullable or have database defaults.",
+    ("core", "0002_addresses"): "the raw SQL adds the pg_trgm extension in the public schema "
+    "if missing (catalogue objects, no table lock); the trigram index is on core_address, a "
+    "table the same migration creates (no rows yet).",
     ("community", "0003_mutual_aid"): "the raw SQL adds the unaccent extension and a French text "
     "search configuration in the public schema if missing (catalogue objects, no table lock) and "
     "a GIN index on community_listing, a table the same migration creates (no rows yet).",

@@ -1,7 +1,8 @@
 /* Commune street reports map, on the vendored Leaflet (no CDN, works offline).
    <div class="civic-map" data-mode="browse|pick|show" data-config="ID of a json_script"
         data-geojson="URL" data-lat-input="ID" data-lon-input="ID" data-nearby-url="URL"></div>
-   With no tile server configured the map still shows markers and accepts a click. */
+   With no tile server configured the map draws the council's neighbourhoods with their names
+   (they are drawn over the tiles too), shows markers and accepts a click. */
 (function () {
   "use strict";
   if (typeof L === "undefined") { return; }
@@ -13,13 +14,61 @@
   }
 
   function baseMap(el, config) {
-    var map = L.map(el, { scrollWheelZoom: false }).setView([config.lat, config.lon], config.zoom);
+    var map = L.map(el, { scrollWheelZoom: false, maxZoom: config.max_zoom || 19 })
+      .setView([config.lat, config.lon], config.zoom);
     if (config.tiles) {
-      L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution || "" }).addTo(map);
+      L.tileLayer(config.tiles, {
+        maxZoom: config.max_zoom || 19, attribution: config.attribution || ""
+      }).addTo(map);
     } else {
       el.classList.add("no-tiles");
     }
+    var areas = drawAreas(el, map, config);
+    // Without tiles the outlines are the only landmarks: open on the whole council.
+    if (!config.tiles && areas && el.dataset.mode !== "show") {
+      map.fitBounds(areas.getBounds(), { padding: [8, 8] });
+    }
     return map;
+  }
+
+  /* The council's neighbourhoods, outlined and named, in a pane of their own under the markers.
+     They are not interactive: a click goes through them to the map (placing the pin). Their SVG
+     gets an accessible name listing the neighbourhoods. */
+  function drawAreas(el, map, config) {
+    if (!config.areas || !config.areas.length) { return null; }
+    // Outlines and names under the report markers (overlay pane 400, marker pane 600), so a
+    // name never hides a marker.
+    map.createPane("areas").style.zIndex = 350;
+    map.createPane("area-names").style.zIndex = 380;
+    var renderer = L.svg({ pane: "areas" });
+    var layer = L.geoJSON({
+      type: "FeatureCollection",
+      features: config.areas.map(function (a) {
+        return { type: "Feature", geometry: a.area, properties: { name: a.name } };
+      })
+    }, {
+      renderer: renderer,
+      interactive: false,
+      style: { color: "#1d4ed8", weight: 2, fillColor: "#1d4ed8", fillOpacity: 0.08 },
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name, {
+          permanent: true, direction: "center", className: "area-label", interactive: false,
+          pane: "area-names"
+        });
+      }
+    }).addTo(map);
+    layer.eachLayer(function (shape) {
+      var path = shape.getElement && shape.getElement();
+      if (path) { path.setAttribute("data-area", shape.feature.properties.name); }
+    });
+    var svg = map.getPane("areas").querySelector("svg");
+    if (svg) {
+      var names = config.areas.map(function (a) { return a.name; }).join(", ");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label",
+        text("areas", "Map of the neighbourhoods: %(names)s").replace("%(names)s", names));
+    }
+    return layer;
   }
 
   function browse(el, map) {
@@ -76,6 +125,14 @@
     if (latInput.value && lonInput.value) {
       place(L.latLng(parseFloat(latInput.value), parseFloat(lonInput.value)), true);
     }
+    addressSearch(el, map, function (result) {
+      place(L.latLng(result.latitude, result.longitude), true);
+      var status = document.getElementById("civic-map-point");
+      if (status) {
+        status.textContent = text("found", "Pin moved to: %(address)s")
+          .replace("%(address)s", result.label);
+      }
+    });
     map.on("click", function (e) { place(e.latlng, false); });
     var locate = document.getElementById("civic-locate");
     if (locate && navigator.geolocation) {
@@ -123,6 +180,51 @@
           box.appendChild(list);
         });
     }
+  }
+
+  /* The address field moves the pin as the resident types: one search 350 ms after the last
+     key (core's /addresses/search.json, rate-limited there), the best match placed at once,
+     the others offered as buttons. An answer that arrives after a newer search is dropped. */
+  function addressSearch(el, map, onFound) {
+    var input = document.getElementById(el.dataset.addressInput);
+    var list = document.getElementById("civic-address-results");
+    var url = el.dataset.searchUrl;
+    if (!input || !list || !url) { return; }
+    var timer = null, sequence = 0;
+    function clear() { list.innerHTML = ""; list.hidden = true; }
+    function choose(result) {
+      input.value = result.label;
+      clear();
+      onFound(result);
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var query = input.value.trim();
+      if (query.length < 3) { clear(); return; }
+      timer = setTimeout(function () {
+        var mine = ++sequence, centre = map.getCenter();
+        fetch(url + "?q=" + encodeURIComponent(query) + "&lat=" + centre.lat.toFixed(5) +
+              "&lon=" + centre.lng.toFixed(5), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+          .then(function (data) {
+            if (mine !== sequence) { return; }
+            clear();
+            var results = data.results || [];
+            if (!results.length) { return; }
+            onFound(results[0]);
+            results.slice(1).forEach(function (result) {
+              var li = document.createElement("li");
+              var button = document.createElement("button");
+              button.type = "button"; button.className = "secondary";
+              button.textContent = result.label;
+              button.addEventListener("click", function () { choose(result); });
+              li.appendChild(button); list.appendChild(li);
+            });
+            list.hidden = !list.children.length;
+          })
+          .catch(function () { /* offline: the map and the typed address still work */ });
+      }, 350);
+    });
   }
 
   function show(el, map) {

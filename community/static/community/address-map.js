@@ -1,5 +1,5 @@
-// The neighbourhood picker of /verify/address/: the council's areas drawn as an SVG map (no tile
-// server needed); a click fills the latitude, longitude and suggested neighbourhood fields.
+// The neighbourhood picker of /verify/address/: the council's areas drawn and named as an SVG map
+// (no tile server needed); a click fills the latitude, longitude and suggested neighbourhood fields.
 "use strict";
 (function () {
   const areas = JSON.parse(document.getElementById("neighbourhood-areas").textContent);
@@ -19,6 +19,20 @@
     path.dataset.id = n.id; svg.appendChild(path);
     const t = document.createElementNS(ns, "title"); t.textContent = n.name; path.appendChild(t);
   }));
+  // The names, written in each area (at the middle of its first ring's bounding box), so that a
+  // resident finds their neighbourhood without hovering; clicks go through them to the area.
+  areas.forEach(n => {
+    const ring = polys(n.area)[0][0];
+    const xs = ring.map(c => X(c[0])), ys = ring.map(c => Y(c[1]));
+    const label = document.createElementNS(ns, "text");
+    label.setAttribute("x", (Math.min(...xs) + Math.max(...xs)) / 2);
+    label.setAttribute("y", (Math.min(...ys) + Math.max(...ys)) / 2);
+    label.setAttribute("class", "area-name");
+    label.setAttribute("text-anchor", "middle");
+    label.setAttribute("dominant-baseline", "middle");
+    label.textContent = n.name;
+    svg.appendChild(label);
+  });
   const dot = document.createElementNS(ns, "circle"); dot.setAttribute("r", 12); dot.setAttribute("fill", "#b00020");
   svg.addEventListener("click", e => {
     const m = svg.getScreenCTM().inverse(), pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(m);

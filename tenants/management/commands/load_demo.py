@@ -25,7 +25,7 @@ DEMO_STAFF = [
     ("elected", "Élise Élue", "elected_official"),
 ]
 DEMO_RESIDENTS = [("alice", "Alice Martin"), ("bruno", "Bruno Le Goff"), ("chloe", "Chloé Riou")]
-APPS_WITH_DEMO_DATA = ["community", "civic", "alerts", "reports"]
+APPS_WITH_DEMO_DATA = ["core", "community", "civic", "alerts", "reports"]
 
 
 def demo_email(local: str, slug: str) -> str:
