@@ -156,6 +156,10 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
             request=request,
             data={"batch": batch.pk},
         )
+    # Cards cancelled after printing (the resident was verified another way, withdrew or was
+    # refused) stay cancelled: their code was cleared with the cancellation, so a card posted
+    # by mistake verifies nobody. The batch page lists them so staff take them out.
+    left_out = batch.requests.exclude(status=RequestStatus.POSTED).count()
     batch.posted_at = now
     batch.posted_by = acting
     batch.save(update_fields=["posted_at", "posted_by"])
@@ -163,7 +167,7 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
         actor=acting,
         action="community.postcard_batch_mark_posted",
         target=batch,
-        data={"cards": cards, "expires_at": expires},
+        data={"cards": cards, "left_out": left_out, "expires_at": expires},
     )
     return batch
 
@@ -196,7 +200,11 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
         asked = VerificationRequest.objects.filter(
             resident=user, method=Method.POSTCARD, status=RequestStatus.REQUESTED
         ).exists()
-        if (request is None or not request.code_hash) and asked:
+        verified = Residence.objects.filter(user=user, status=Status.VERIFIED).exists()
+        if (request is None or not request.code_hash) and verified:
+            # A card printed before another method verified the resident was cancelled.
+            error = _("Your address is already verified: you no longer need a postcard code.")
+        elif (request is None or not request.code_hash) and asked:
             # Asked for, not posted yet: say so rather than "ask for one".
             error = _("Your postcard has not been posted yet: enter its code once you receive it.")
         elif request is None or not request.code_hash:
