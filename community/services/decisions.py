@@ -20,6 +20,7 @@ from ._common import (
     close_request,
     event_record,
     open_requests,
+    reason_set,
     require_not_self,
     require_verifier,
     residence_after_close,
@@ -152,7 +153,7 @@ def verification_revoke(*, acting: User, resident: User, reason: str) -> Residen
     for request in open_requests(residence).select_for_update():
         close_request(request, status=RequestStatus.CANCELLED, by=acting, reason=reason)
     residence.status = Status.REVOKED
-    residence.reason = reason
+    reason_set(residence, reason)
     residence.decided_by = acting
     residence.verified_at = None
     residence.status_changed_at = timezone.now()

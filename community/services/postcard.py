@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core import ratelimit
@@ -18,6 +19,7 @@ from core.audit import audit_record
 
 from .. import codes
 from ..models import (
+    ClosingReason,
     EventKind,
     Method,
     PostcardBatch,
@@ -173,7 +175,7 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
 
 
 def _end(
-    request: VerificationRequest, *, status: RequestStatus, kind: EventKind, reason: str
+    request: VerificationRequest, *, status: RequestStatus, kind: EventKind, reason: ClosingReason
 ) -> None:
     close_request(request, status=status, reason=reason)
     residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
@@ -214,7 +216,7 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
                 request,
                 status=RequestStatus.EXPIRED,
                 kind=EventKind.EXPIRED,
-                reason=_("The postcard code expired. Request a new postcard."),
+                reason=ClosingReason.POSTCARD_EXPIRED,
             )
             error = _("This code has expired. Request a new postcard.")
         elif codes.hashes_match(request.code_hash, code_hash(request, code)):
@@ -229,13 +231,17 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
                     request,
                     status=RequestStatus.EXPIRED,
                     kind=EventKind.CODE_LOCKED,
-                    reason=_("Too many wrong codes were entered. Request a new postcard."),
+                    reason=ClosingReason.WRONG_CODES,
                 )
                 error = _(
                     "Too many wrong codes. This postcard can no longer be used; request a new one."
                 )
             else:
-                error = _("This code is not right. %(left)s attempts left.") % {"left": left}
+                error = ngettext(
+                    "This code is not right. %(left)s attempt left.",
+                    "This code is not right. %(left)s attempts left.",
+                    left,
+                ) % {"left": left}
     if error or request is None:
         raise ValidationError(
             error or _("There is no postcard code waiting for you."), code="bad_code"
@@ -256,7 +262,7 @@ def postcard_expire_due() -> int:
                     request,
                     status=RequestStatus.EXPIRED,
                     kind=EventKind.EXPIRED,
-                    reason=_("The postcard code expired. Request a new postcard."),
+                    reason=ClosingReason.POSTCARD_EXPIRED,
                 )
                 expired += 1
     return expired

@@ -102,7 +102,9 @@ def test_five_wrong_attempts_void_the_code(posted, pending_resident):
         with pytest.raises(ValidationError) as wrong:
             services.postcard_code_check(user=pending_resident, code=wrong_code_for(code))
         if attempt < MAX_WRONG_PER_CODE:
-            assert f"{MAX_WRONG_PER_CODE - attempt} attempts left" in wrong.value.messages[0]
+            left = MAX_WRONG_PER_CODE - attempt
+            noun = "attempt" if left == 1 else "attempts"
+            assert f"{left} {noun} left" in wrong.value.messages[0]
     # Even the right code no longer works: brute force gets 5 guesses out of 2^40.
     with pytest.raises(ValidationError):
         services.postcard_code_check(user=pending_resident, code=code)
