@@ -406,6 +406,9 @@ class EventKind(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", _("Verification settings changed")
 
 
+DECISION_KINDS = ("verified", "rejected", "revoked")
+
+
 class VerificationEvent(models.Model):
     """The audit trail of verification: who did what to whose verification, and why."""
 
@@ -431,6 +434,9 @@ class VerificationEvent(models.Model):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Decisions (verified, rejected, revoked) are emailed to the resident once: set in the
+    # transaction that sends the email.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("verification event")

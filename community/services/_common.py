@@ -14,6 +14,7 @@ from accounts.roles import Role
 
 from ..codes import keyed_hash
 from ..models import (
+    DECISION_KINDS,
     OPEN_REQUEST_STATUSES,
     ClosingReason,
     CommunitySettings,
@@ -107,6 +108,10 @@ def event_record(
         reason=reason,
         data=data or {},
     )
+    if kind in DECISION_KINDS:
+        from .notices import decision_notice_enqueue
+
+        decision_notice_enqueue(event)
     return event
 
 

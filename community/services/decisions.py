@@ -28,6 +28,7 @@ from ._common import (
     residence_verify,
 )
 from .cooptation import cooptation_expire_due
+from .notices import verification_decision_notices_redrive
 from .postcard import postcard_expire_due
 from .proof import proof_expire_due
 
@@ -177,6 +178,8 @@ def verification_revoke(*, acting: User, resident: User, reason: str) -> Residen
 
 
 def verifications_expire_due() -> int:
-    """Expire co-optation requests, postcard codes and unreviewed proofs past their date (run
-    hourly)."""
-    return cooptation_expire_due() + postcard_expire_due() + proof_expire_due()
+    """Expire co-optation requests, postcard codes and unreviewed proofs past their date, and
+    send the decision emails whose task was lost (run hourly)."""
+    expired = cooptation_expire_due() + postcard_expire_due() + proof_expire_due()
+    verification_decision_notices_redrive()
+    return expired

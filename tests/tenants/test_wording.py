@@ -163,7 +163,7 @@ def test_the_migration_maps_stored_sentences_to_codes(in_dinan, resident):
     from community.models import Residence, Status
     from tests.community.conftest import declare
 
-    migration = importlib.import_module("community.migrations.0006_verification_reason_codes")
+    migration = importlib.import_module("community.migrations.0006_verification_reasons_and_emails")
     declare(resident, "2 rue de l'Horloge")
     staff_text = "Ce justificatif est illisible."
     Residence.objects.filter(user=resident).update(

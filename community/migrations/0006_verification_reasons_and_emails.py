@@ -1,9 +1,11 @@
 """Reasons the platform itself gives (a request cancelled, expired…) are stored as codes and
-translated when shown, instead of a sentence in the language of whoever triggered them.
+translated when shown, instead of a sentence in the language of whoever triggered them; and
+verification decisions are emailed to the resident once (`emailed_at`).
 
-Expand only: `reason_code` has a database default, so the previous release keeps inserting
-rows; the data step moves the sentences both languages stored into codes (a few rows per
-resident, each council schema small)."""
+Expand only: `reason_code` has a database default and `emailed_at` is nullable, so the previous
+release keeps inserting rows; the data steps move the sentences both languages stored into codes
+(a few rows per resident, each council schema small) and count earlier decisions as told, so
+the re-driver does not email them years later."""
 
 from django.db import migrations, models
 
@@ -50,6 +52,13 @@ def codes_to_sentences(apps, schema_editor):
             rows.filter(reason_code=code).update(reason=text, reason_code="")
 
 
+def earlier_decisions_told(apps, schema_editor):
+    events = apps.get_model("community", "VerificationEvent").objects
+    events.filter(kind__in=["verified", "rejected", "revoked"], emailed_at__isnull=True).update(
+        emailed_at=models.F("created_at")
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [("community", "0004_group_buys")]
 
@@ -69,4 +78,10 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(sentences_to_codes, codes_to_sentences),
+        migrations.AddField(
+            model_name="verificationevent",
+            name="emailed_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.RunPython(earlier_decisions_told, migrations.RunPython.noop),
     ]
