@@ -9,7 +9,9 @@ from community.mutual_aid import services
 from community.mutual_aid.models import AbuseReport, Listing
 from core.audit import AuditEntry
 from core.ratelimit import RateLimited
+from tenants.models import current_council
 from tests.community.conftest import verified
+from tests.emails import assert_sent_by_council
 
 from .conftest import post
 
@@ -66,6 +68,7 @@ def test_abuse_report_hidden_with_reason_author_told_and_audited(
     # The author is told why, by email and on the page.
     assert mail.outbox[-1].to == ["alice@example.org"]
     assert "Les médicaments ne se vendent pas ici." in mail.outbox[-1].body
+    assert_sent_by_council(mail.outbox[-1], current_council())
     assert "Vente de médicaments" not in client_dinan.get("/mutual-aid/").content.decode()
     assert client_dinan.login_as(bruno).get(listing.get_absolute_url()).status_code == 404
     own = client_dinan.login_as(alice).get(listing.get_absolute_url()).content.decode()
