@@ -985,7 +985,8 @@ def text_answer_moderate(
         target=answer.question.consultation,
         before=before,
         after={"status": status, "themes": answer.themes},
-        data={"answer": str(answer.pk), "reason": answer.reason},
+        # The reason stays on the answer: free text may name people, the audit log may not.
+        data={"answer": str(answer.pk), "with_reason": bool(answer.reason)},
     )
     return answer
 
