@@ -1,6 +1,7 @@
 """Emails to the resident when their verification is decided: verified (whatever the method),
 refused or revoked. Each decision event is emailed once, by a task enqueued on commit."""
 
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -13,6 +14,8 @@ from tenants.models import current_council
 
 from ..models import DECISION_KINDS, Feature, Residence, VerificationEvent
 from ._common import settings_row
+
+logger = logging.getLogger(__name__)
 
 # The re-driver looks this far back for a decision whose task the broker lost; older ones are
 # left alone rather than surprising someone with stale news.
@@ -86,5 +89,9 @@ def verification_decision_notices_redrive() -> int:
         created_at__gte=now - REDRIVE_WINDOW,
         created_at__lte=now - REDRIVE_GRACE,
     ).values_list("pk", flat=True):
-        sent += verification_decision_notice_send(event_id=event_id)
+        try:
+            sent += verification_decision_notice_send(event_id=event_id)
+        except OSError:  # the mail server is down: the event stays unmarked for the next run
+            logger.warning("verification decision %s not emailed, retried later", event_id)
+            break
     return sent

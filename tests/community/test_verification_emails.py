@@ -130,3 +130,27 @@ def test_nothing_is_emailed_for_a_request_the_resident_withdraws(
         services.verification_request_cancel(user=pending_resident, request=request)
         declare(pending_resident, "8 rue de la Lainerie")
     assert mail.outbox == []
+
+
+def test_a_mail_server_outage_leaves_the_decision_for_the_next_run(
+    pending_resident, staff, settings
+):
+    import socket
+
+    services.resident_verify_in_person(acting=staff, resident=pending_resident)
+    event = VerificationEvent.objects.get(resident=pending_resident, kind=EventKind.VERIFIED)
+    VerificationEvent.objects.filter(pk=event.pk).update(
+        created_at=timezone.now() - timedelta(minutes=15)
+    )
+    with socket.socket() as closed:  # a port nobody listens on: the connection is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    services.verifications_expire_due()  # the expiry work is not stopped by the outage
+    event.refresh_from_db()
+    assert event.emailed_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    services.verifications_expire_due()
+    event.refresh_from_db()
+    assert event.emailed_at is not None and len(mail.outbox) == 1
