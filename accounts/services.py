@@ -50,19 +50,44 @@ def council_sender(council: Council) -> tuple[str, list[str]]:
     return formataddr((str(council.name), address)), reply_to
 
 
+def council_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    headers: dict[str, str] | None = None,
+    council: Council | None = None,
+) -> EmailMessage:
+    """An email from the council (its name, its reply-to address), to send or to batch: every
+    email the platform writes to residents is built here."""
+    from_email, reply_to = council_sender(council or current_council())
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=from_email,
+        to=to,
+        reply_to=reply_to,
+        headers=headers or {},
+    )
+
+
+def user_language(user: User | None, council: Council | None = None) -> str:
+    """The language to write to this user in: theirs, else the council's."""
+    language = getattr(user, "language", "") if user is not None else ""
+    return language or (council or current_council()).default_language
+
+
 def _send(user: User, subject: Callable[[], str], template: str, context: dict) -> None:
     """Email one user in their language (falling back to the council's), in the council's
     name. `subject` is called once that language is active."""
     council = current_council()
-    from_email, reply_to = council_sender(council)
-    with translation.override(user.language or council.default_language):
+    with translation.override(user_language(user, council)):
         context = {"user": user, "council": council, **context}
-        EmailMessage(
+        council_email(
+            to=[user.email],
             subject=subject(),
             body=render_to_string(template, context),
-            from_email=from_email,
-            to=[user.email],
-            reply_to=reply_to,
+            council=council,
         ).send()
 
 

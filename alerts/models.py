@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import Neighbourhood
 
@@ -186,21 +187,22 @@ class Alert(models.Model):
         EXPECTED = "Expected", _("Expected")
         FUTURE = "Future", _("Future")
         PAST = "Past", _("Past")
-        UNKNOWN = "Unknown", _("Unknown")
+        # Contexts: "Unknown" agrees with its noun in French (urgence, gravité, certitude).
+        UNKNOWN = "Unknown", pgettext_lazy("urgency", "Unknown")
 
     class Severity(models.TextChoices):
         EXTREME = "Extreme", _("Extreme")
         SEVERE = "Severe", _("Severe")
         MODERATE = "Moderate", _("Moderate")
         MINOR = "Minor", _("Minor")
-        UNKNOWN = "Unknown", _("Unknown")
+        UNKNOWN = "Unknown", pgettext_lazy("severity", "Unknown")
 
     class Certainty(models.TextChoices):
         OBSERVED = "Observed", _("Observed")
         LIKELY = "Likely", _("Likely")
         POSSIBLE = "Possible", _("Possible")
         UNLIKELY = "Unlikely", _("Unlikely")
-        UNKNOWN = "Unknown", _("Unknown")
+        UNKNOWN = "Unknown", pgettext_lazy("certainty", "Unknown")
 
     class ResponseType(models.TextChoices):
         SHELTER = "Shelter", _("Shelter")

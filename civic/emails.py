@@ -1,11 +1,10 @@
 """The emails of street reporting, each in the recipient's language."""
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.services import council_email
 from tenants.models import current_council
 
 from .models import ReportEvent, ReportFollower, Status
@@ -40,15 +39,15 @@ def follower_update(event: ReportEvent, follower: ReportFollower) -> None:
         }
         subject = render_to_string("civic/email/update_subject.txt", context).strip()
         body = render_to_string("civic/email/update.txt", context)
-    EmailMessage(
+    council_email(
+        to=[follower.address],
         subject=subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[follower.address],
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
+        council=council,
     ).send()
 
 
@@ -68,9 +67,6 @@ def moderation_notice(event: ReportEvent) -> None:
         subject = render_to_string("civic/email/moderation_subject.txt", context).strip()
         body = render_to_string("civic/email/moderation.txt", context)
     if report.reporter is not None:
-        EmailMessage(
-            subject=subject,
-            body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[report.reporter.email],
+        council_email(
+            to=[report.reporter.email], subject=subject, body=body, council=council
         ).send()

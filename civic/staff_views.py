@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -171,7 +172,11 @@ def bulk(request: HttpRequest) -> HttpResponse:
         rejection_reason=form.cleaned_data["rejection_reason"],
     )
     if changed:
-        messages.success(request, _("%(count)s reports updated.") % {"count": len(changed)})
+        messages.success(
+            request,
+            ngettext("%(count)s report updated.", "%(count)s reports updated.", len(changed))
+            % {"count": len(changed)},
+        )
     for pk, message in errors.items():
         messages.error(request, f"#{pk}: {message}")
     return redirect(back)

@@ -81,7 +81,7 @@ class VerificationStatusView(APIView):
                     "status": overview.status,
                     "method": residence.method if residence else "",
                     "verified_at": residence.verified_at if residence else None,
-                    "reason": residence.reason if residence else "",
+                    "reason": residence.reason_text if residence else "",
                     "neighbourhood": residence.neighbourhood if residence else None,
                     "open_requests": overview.open_requests,
                 }

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .geo import parse_area
@@ -47,10 +49,17 @@ class ResidenceForm(forms.Form):
 class ProofForm(forms.Form):
     document = forms.FileField(
         label=_("Proof of address"),
-        help_text=_(
-            "A recent energy bill, rent receipt or tax notice: PDF, JPEG or PNG, at most %(mb)s MB."
-        )
-        % {"mb": PROOF_MAX_BYTES // (1024 * 1024)},
+        # Formatted when shown, in the reader's language (not once, at import).
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "A recent energy bill, rent receipt or tax notice: PDF, JPEG or PNG, at most "
+                    "%(mb)s MB."
+                )
+                % {"mb": PROOF_MAX_BYTES // (1024 * 1024)}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
         ),

@@ -112,7 +112,42 @@ class Method(models.TextChoices):
     IN_PERSON = "in_person", _("In person at the town hall")
 
 
-class Residence(models.Model):
+class ClosingReason(models.TextChoices):
+    """Why the platform itself closed a request or reset a residence. Stored as a code and shown
+    in the reader's language; reasons written by staff stay free text in `reason`."""
+
+    VERIFIED_OTHERWISE = "verified_otherwise", _("Not needed: your address is verified.")
+    ADDRESS_CHANGED = "address_changed", _("Cancelled: you changed your address.")
+    VERIFY_NEW_ADDRESS = (
+        "verify_new_address",
+        _("You changed your address: please verify the new one."),
+    )
+    NOT_ENOUGH_VOUCHES = "not_enough_vouches", _("Not enough neighbours vouched in time.")
+    POSTCARD_EXPIRED = "postcard_expired", _("The postcard code expired. Request a new postcard.")
+    WRONG_CODES = "wrong_codes", _("Too many wrong codes were entered. Request a new postcard.")
+    PROOF_NOT_REVIEWED = (
+        "proof_not_reviewed",
+        _("Your document was not reviewed in time and has been deleted. Please send it again."),
+    )
+
+
+class ReasonMixin(models.Model):
+    """A reason shown to the resident: a platform code (translated when shown) or staff text."""
+
+    reason = models.TextField(_("reason"), blank=True)
+    reason_code = models.CharField(
+        max_length=24, choices=ClosingReason.choices, blank=True, default="", db_default=""
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def reason_text(self) -> str:
+        return str(ClosingReason(self.reason_code).label) if self.reason_code else self.reason
+
+
+class Residence(ReasonMixin, models.Model):
     """Where a resident lives, and whether the council considers it proven."""
 
     user = models.OneToOneField(
@@ -155,8 +190,7 @@ class Residence(models.Model):
         blank=True,
         related_name="+",
     )
-    # Shown to the resident after a rejection or revocation.
-    reason = models.TextField(_("reason"), blank=True)
+    # Shown to the resident after a rejection or revocation (`reason_text`).
     status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -219,7 +253,7 @@ class PostcardBatch(models.Model):
         return str(_("Postcard batch %(id)s") % {"id": self.pk})
 
 
-class VerificationRequest(models.Model):
+class VerificationRequest(ReasonMixin, models.Model):
     """One attempt by a resident to prove their address with one method."""
 
     resident = models.ForeignKey(
@@ -241,7 +275,6 @@ class VerificationRequest(models.Model):
         blank=True,
         related_name="+",
     )
-    reason = models.TextField(_("reason"), blank=True)
 
     # Co-optation: the short code the resident shares with neighbours.
     request_code = models.CharField(max_length=12, blank=True, db_index=True)
@@ -373,6 +406,9 @@ class EventKind(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", _("Verification settings changed")
 
 
+DECISION_KINDS = ("verified", "rejected", "revoked")
+
+
 class VerificationEvent(models.Model):
     """The audit trail of verification: who did what to whose verification, and why."""
 
@@ -398,6 +434,9 @@ class VerificationEvent(models.Model):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Decisions (verified, rejected, revoked) are emailed to the resident once: set in the
+    # transaction that sends the email.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("verification event")

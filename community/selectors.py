@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
@@ -234,6 +234,20 @@ def vouching_graph(user: User, depth: int = 2) -> dict:
 def postcard_batches() -> QuerySet[PostcardBatch]:
     return PostcardBatch.objects.annotate(cards=Count("requests")).select_related(
         "created_by", "posted_by"
+    )
+
+
+# A card of a batch that is not (or will not be) posted: cancelled, refused or withdrawn before
+# the batch went out. Posted cards got an expiry date; cards still waiting are "requested".
+_LEFT_OUT = Q(code_expires_at__isnull=True) & ~Q(status=RequestStatus.REQUESTED)
+
+
+def postcard_batch_cards(batch: PostcardBatch) -> QuerySet[VerificationRequest]:
+    """The batch's cards in print order, each with `left_out`: not to be posted."""
+    return (
+        batch.requests.select_related("resident")
+        .annotate(left_out=ExpressionWrapper(_LEFT_OUT, output_field=BooleanField()))
+        .order_by("address", "pk")
     )
 
 

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -233,13 +234,11 @@ def batches(request: HttpRequest) -> HttpResponse:
 @verifier_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PostcardBatch, pk=pk)
+    cards = list(selectors.postcard_batch_cards(batch))
     return render(
         request,
         "community/staff/batch.html",
-        {
-            "batch": batch,
-            "cards": batch.requests.select_related("resident").order_by("address", "pk"),
-        },
+        {"batch": batch, "cards": cards, "left_out": sum(card.left_out for card in cards)},
     )
 
 
@@ -272,6 +271,19 @@ def batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Batch %(id)s is marked as posted: its codes are now valid.") % {"id": batch.pk},
         )
+        left_out = sum(card.left_out for card in selectors.postcard_batch_cards(batch))
+        if left_out:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d card of this batch was cancelled before posting: its code "
+                    "does not work.",
+                    "%(count)d cards of this batch were cancelled before posting: their codes "
+                    "do not work.",
+                    left_out,
+                )
+                % {"count": left_out},
+            )
     return redirect("community_staff:batch", pk=pk)
 
 

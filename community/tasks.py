@@ -13,6 +13,12 @@ def expire_verifications() -> int:
     return services.verifications_expire_due()
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_verification_decision(event_id: int) -> bool:
+    """Email a verification decision to its resident (once: see the service)."""
+    return services.verification_decision_notice_send(event_id=event_id)
+
+
 @shared_task
 def expire_verifications_everywhere() -> None:
     """Fan out from beat (public schema): batches of councils, behind the alerts."""

@@ -25,13 +25,13 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from accounts.services import council_email
 from tenants.models import Council, current_council, tenant_connection
 
 from ..models import Alert, AlertRecipient
@@ -140,8 +140,8 @@ def _stall_alarm(alert: Alert, now) -> None:
             "time": since,
             "url": council.base_url() + f"/staff/alerts/{alert.pk}/",
         }
-    subject_line = subject[:150]
-    transaction.on_commit(lambda: send_mail(subject_line, body, None, staff, fail_silently=True))
+    message = council_email(to=staff, subject=subject[:150], body=body, council=council)
+    transaction.on_commit(lambda: message.send(fail_silently=True))
 
 
 def _council_zone():

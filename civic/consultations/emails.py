@@ -1,13 +1,12 @@
 """Emails about consultations (opening, reminder, outcome), each in the recipient's language,
 with a one-click unsubscribe from consultation news."""
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
+from accounts.services import council_email
 from tenants.models import current_council
 
 from .models import Consultation
@@ -37,10 +36,6 @@ def consultation_news(
         }
         subject = render_to_string("civic/consultations/email/news_subject.txt", context).strip()
         body = render_to_string("civic/consultations/email/news.txt", context)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-        headers=headers,
+    council_email(
+        to=[user.email], subject=subject, body=body, headers=headers, council=council
     ).send()

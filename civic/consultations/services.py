@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from psycopg.types.json import Jsonb
 
 from accounts.models import User
@@ -701,11 +702,21 @@ def _clean_one(question: ConsultationQuestion, value: Any, other: Any, clean: Cl
     if kind == QuestionKind.MULTIPLE:
         if question.min_choices and len(picked) < question.min_choices:
             raise ValidationError(
-                _("Choose at least %(count)s options.") % {"count": question.min_choices}
+                ngettext(
+                    "Choose at least %(count)s option.",
+                    "Choose at least %(count)s options.",
+                    question.min_choices,
+                )
+                % {"count": question.min_choices}
             )
         if question.max_choices and len(picked) > question.max_choices:
             raise ValidationError(
-                _("Choose at most %(count)s options.") % {"count": question.max_choices}
+                ngettext(
+                    "Choose at most %(count)s option.",
+                    "Choose at most %(count)s options.",
+                    question.max_choices,
+                )
+                % {"count": question.max_choices}
             )
         clean.ballot[key] = picked
     else:
@@ -974,7 +985,8 @@ def text_answer_moderate(
         target=answer.question.consultation,
         before=before,
         after={"status": status, "themes": answer.themes},
-        data={"answer": str(answer.pk), "reason": answer.reason},
+        # The reason stays on the answer: free text may name people, the audit log may not.
+        data={"answer": str(answer.pk), "with_reason": bool(answer.reason)},
     )
     return answer
 

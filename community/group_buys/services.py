@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -30,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import council_email
 from core.audit import audit_record
 from core.images import clean_image
 from tenants.models import current_council
@@ -596,7 +596,7 @@ def _outcome_emails(
                     }
                 )
                 messages.append(
-                    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [resident.email])
+                    council_email(to=[resident.email], subject=subject, body=body, council=council)
                 )
     return messages
 

@@ -1,12 +1,11 @@
 """Mutual aid's emails, each in the recipient's language. They name the other resident by first
 name only: nobody's email address or phone number is ever passed on."""
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.services import council_email
 from tenants.models import current_council
 
 
@@ -20,12 +19,7 @@ def _send(user, template: str, context: dict) -> None:
         context = {"council": council, "name": user.get_short_name(), **context}
         subject = render_to_string(f"community/mutual_aid/email/{template}_subject.txt", context)
         body = render_to_string(f"community/mutual_aid/email/{template}.txt", context)
-    EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    ).send()
+    council_email(to=[user.email], subject=subject, body=body, council=council).send()
 
 
 def new_messages(conversation, *, recipient, sender, count: int) -> None:

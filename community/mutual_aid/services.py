@@ -687,7 +687,8 @@ def listing_hide(*, listing: Listing, actor: User, reason: str) -> Listing:
         target=listing,
         before={"is_hidden": False},
         after={"is_hidden": True},
-        data={"reason": reason, "reports": reports, "author": listing.author_id},
+        # Free text may name people: the audit log records only that a reason was given.
+        data={"with_reason": bool(reason), "reports": reports, "author": listing.author_id},
     )
     _queue_notice("listing", listing.pk)
     return listing
@@ -699,7 +700,7 @@ def listing_unhide(*, listing: Listing, actor: User) -> Listing:
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if not listing.is_hidden:
         return listing
-    before = {"is_hidden": True, "hidden_reason": listing.hidden_reason}
+    before = {"is_hidden": True}
     listing.is_hidden, listing.hidden_reason = False, ""
     listing.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
     audit_record(
@@ -729,7 +730,7 @@ def message_hide(*, message: Message, actor: User, reason: str) -> Message:
         target=message,
         before={"is_hidden": False},
         after={"is_hidden": True},
-        data={"reason": reason, "reports": reports, "sender": message.sender_id},
+        data={"with_reason": bool(reason), "reports": reports, "sender": message.sender_id},
     )
     _queue_notice("message", message.pk)
     return message
@@ -776,7 +777,7 @@ def resident_suspend(*, resident: User, actor: User, days: int, reason: str) -> 
         action="community.aid_resident_suspend",
         target=resident,
         after={"until": suspension.until},
-        data={"days": days, "reason": reason},
+        data={"days": days, "with_reason": bool(reason)},
     )
     _queue_notice("suspension", suspension.pk)
     return suspension

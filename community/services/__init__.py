@@ -20,6 +20,7 @@ from .decisions import (
     verification_revoke,
     verifications_expire_due,
 )
+from .notices import verification_decision_notice_send, verification_decision_notices_redrive
 from .phone import (
     phone_confirmation_check,
     phone_confirmation_pending,
@@ -79,6 +80,8 @@ __all__ = [
     "proof_submit",
     "residence_declare",
     "resident_verify_in_person",
+    "verification_decision_notice_send",
+    "verification_decision_notices_redrive",
     "verification_request_approve",
     "verification_request_cancel",
     "verification_request_reject",

@@ -14,7 +14,9 @@ from accounts.roles import Role
 
 from ..codes import keyed_hash
 from ..models import (
+    DECISION_KINDS,
     OPEN_REQUEST_STATUSES,
+    ClosingReason,
     CommunitySettings,
     EventKind,
     Method,
@@ -97,7 +99,7 @@ def event_record(
     reason: str = "",
     data: dict | None = None,
 ) -> VerificationEvent:
-    return VerificationEvent.objects.create(
+    event = VerificationEvent.objects.create(
         kind=kind,
         resident=resident,
         actor=actor,
@@ -106,6 +108,11 @@ def event_record(
         reason=reason,
         data=data or {},
     )
+    if kind in DECISION_KINDS:
+        from .notices import decision_notice_enqueue
+
+        decision_notice_enqueue(event)
+    return event
 
 
 def settings_row() -> CommunitySettings:
@@ -145,20 +152,36 @@ def open_requests(residence: Residence) -> QuerySet[VerificationRequest]:
     )
 
 
+Reason = str | ClosingReason
+
+
+def reason_set(target: Residence | VerificationRequest, reason: Reason) -> None:
+    """A platform reason is stored as its code (shown in the reader's language), a staff
+    member's as the text they wrote."""
+    if isinstance(reason, ClosingReason):
+        target.reason_code, target.reason = reason.value, ""
+    else:
+        target.reason_code, target.reason = "", reason
+
+
 def close_request(
-    request: VerificationRequest, *, status: RequestStatus, by: User | None = None, reason: str = ""
+    request: VerificationRequest,
+    *,
+    status: RequestStatus,
+    by: User | None = None,
+    reason: Reason = "",
 ) -> None:
     request.status = status
     request.decided_at = timezone.now()
     request.decided_by = by
-    request.reason = reason
+    reason_set(request, reason)
     request.code_hash = ""  # a closed postcard request has no usable code
     discard_document(request)
     request.save()
 
 
 def residence_after_close(
-    residence: Residence, *, status: str, reason: str = "", by: User | None = None
+    residence: Residence, *, status: str, reason: Reason = "", by: User | None = None
 ) -> None:
     """The residence's status once a request ended without verifying: still pending while another
     request is open, otherwise `status` (rejected or unverified) with the reason shown."""
@@ -168,7 +191,7 @@ def residence_after_close(
         residence.status = Status.PENDING
     else:
         residence.status = status
-        residence.reason = reason
+        reason_set(residence, reason)
         residence.decided_by = by
     residence.status_changed_at = timezone.now()
     residence.save()
@@ -190,7 +213,7 @@ def residence_verify(
     residence.method = method
     residence.verified_at = now
     residence.decided_by = by
-    residence.reason = ""
+    reason_set(residence, "")
     residence.status_changed_at = now
     residence.save()
     if request is not None:
@@ -202,7 +225,7 @@ def residence_verify(
         request.save()
     for other in open_requests(residence).select_for_update():
         close_request(
-            other, status=RequestStatus.CANCELLED, reason=_("Not needed: your address is verified.")
+            other, status=RequestStatus.CANCELLED, reason=ClosingReason.VERIFIED_OTHERWISE
         )
     event_record(
         kind=EventKind.VERIFIED,
@@ -253,7 +276,7 @@ def open_request(
         **fields,
     )
     residence.status = Status.PENDING
-    residence.reason = ""
+    reason_set(residence, "")
     residence.status_changed_at = timezone.now()
     residence.save()
     event_record(kind=EventKind.REQUEST_OPENED, resident=user, actor=user, request=request)

@@ -17,6 +17,7 @@ from accounts.models import User
 
 from .. import codes
 from ..models import (
+    ClosingReason,
     CooptationInvitation,
     EventKind,
     Method,
@@ -62,11 +63,11 @@ def cooptation_request_expired(request: VerificationRequest) -> bool:
 
 
 def _expire(request: VerificationRequest) -> None:
-    close_request(
-        request, status=RequestStatus.EXPIRED, reason=_("Not enough neighbours vouched in time.")
-    )
+    close_request(request, status=RequestStatus.EXPIRED, reason=ClosingReason.NOT_ENOUGH_VOUCHES)
     residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
-    residence_after_close(residence, status=Status.UNVERIFIED, reason=request.reason)
+    residence_after_close(
+        residence, status=Status.UNVERIFIED, reason=ClosingReason.NOT_ENOUGH_VOUCHES
+    )
     event_record(kind=EventKind.EXPIRED, resident=request.resident, request=request)
 
 

@@ -20,6 +20,7 @@ from ._common import (
     close_request,
     event_record,
     open_requests,
+    reason_set,
     require_not_self,
     require_verifier,
     residence_after_close,
@@ -27,6 +28,7 @@ from ._common import (
     residence_verify,
 )
 from .cooptation import cooptation_expire_due
+from .notices import verification_decision_notices_redrive
 from .postcard import postcard_expire_due
 from .proof import proof_expire_due
 
@@ -152,7 +154,7 @@ def verification_revoke(*, acting: User, resident: User, reason: str) -> Residen
     for request in open_requests(residence).select_for_update():
         close_request(request, status=RequestStatus.CANCELLED, by=acting, reason=reason)
     residence.status = Status.REVOKED
-    residence.reason = reason
+    reason_set(residence, reason)
     residence.decided_by = acting
     residence.verified_at = None
     residence.status_changed_at = timezone.now()
@@ -176,6 +178,8 @@ def verification_revoke(*, acting: User, resident: User, reason: str) -> Residen
 
 
 def verifications_expire_due() -> int:
-    """Expire co-optation requests, postcard codes and unreviewed proofs past their date (run
-    hourly)."""
-    return cooptation_expire_due() + postcard_expire_due() + proof_expire_due()
+    """Expire co-optation requests, postcard codes and unreviewed proofs past their date, and
+    send the decision emails whose task was lost (run hourly)."""
+    expired = cooptation_expire_due() + postcard_expire_due() + proof_expire_due()
+    verification_decision_notices_redrive()
+    return expired

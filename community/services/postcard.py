@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core import ratelimit
@@ -18,6 +19,7 @@ from core.audit import audit_record
 
 from .. import codes
 from ..models import (
+    ClosingReason,
     EventKind,
     Method,
     PostcardBatch,
@@ -156,6 +158,10 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
             request=request,
             data={"batch": batch.pk},
         )
+    # Cards cancelled after printing (the resident was verified another way, withdrew or was
+    # refused) stay cancelled: their code was cleared with the cancellation, so a card posted
+    # by mistake verifies nobody. The batch page lists them so staff take them out.
+    left_out = batch.requests.exclude(status=RequestStatus.POSTED).count()
     batch.posted_at = now
     batch.posted_by = acting
     batch.save(update_fields=["posted_at", "posted_by"])
@@ -163,13 +169,13 @@ def postcard_batch_mark_posted(*, acting: User, batch: PostcardBatch) -> Postcar
         actor=acting,
         action="community.postcard_batch_mark_posted",
         target=batch,
-        data={"cards": cards, "expires_at": expires},
+        data={"cards": cards, "left_out": left_out, "expires_at": expires},
     )
     return batch
 
 
 def _end(
-    request: VerificationRequest, *, status: RequestStatus, kind: EventKind, reason: str
+    request: VerificationRequest, *, status: RequestStatus, kind: EventKind, reason: ClosingReason
 ) -> None:
     close_request(request, status=status, reason=reason)
     residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
@@ -196,7 +202,11 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
         asked = VerificationRequest.objects.filter(
             resident=user, method=Method.POSTCARD, status=RequestStatus.REQUESTED
         ).exists()
-        if (request is None or not request.code_hash) and asked:
+        verified = Residence.objects.filter(user=user, status=Status.VERIFIED).exists()
+        if (request is None or not request.code_hash) and verified:
+            # A card printed before another method verified the resident was cancelled.
+            error = _("Your address is already verified: you no longer need a postcard code.")
+        elif (request is None or not request.code_hash) and asked:
             # Asked for, not posted yet: say so rather than "ask for one".
             error = _("Your postcard has not been posted yet: enter its code once you receive it.")
         elif request is None or not request.code_hash:
@@ -206,7 +216,7 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
                 request,
                 status=RequestStatus.EXPIRED,
                 kind=EventKind.EXPIRED,
-                reason=_("The postcard code expired. Request a new postcard."),
+                reason=ClosingReason.POSTCARD_EXPIRED,
             )
             error = _("This code has expired. Request a new postcard.")
         elif codes.hashes_match(request.code_hash, code_hash(request, code)):
@@ -221,13 +231,17 @@ def postcard_code_check(*, user: User, code: str) -> VerificationRequest:
                     request,
                     status=RequestStatus.EXPIRED,
                     kind=EventKind.CODE_LOCKED,
-                    reason=_("Too many wrong codes were entered. Request a new postcard."),
+                    reason=ClosingReason.WRONG_CODES,
                 )
                 error = _(
                     "Too many wrong codes. This postcard can no longer be used; request a new one."
                 )
             else:
-                error = _("This code is not right. %(left)s attempts left.") % {"left": left}
+                error = ngettext(
+                    "This code is not right. %(left)s attempt left.",
+                    "This code is not right. %(left)s attempts left.",
+                    left,
+                ) % {"left": left}
     if error or request is None:
         raise ValidationError(
             error or _("There is no postcard code waiting for you."), code="bad_code"
@@ -248,7 +262,7 @@ def postcard_expire_due() -> int:
                     request,
                     status=RequestStatus.EXPIRED,
                     kind=EventKind.EXPIRED,
-                    reason=_("The postcard code expired. Request a new postcard."),
+                    reason=ClosingReason.POSTCARD_EXPIRED,
                 )
                 expired += 1
     return expired

@@ -24,7 +24,7 @@ def community_export(user: User) -> dict:
             "verification_status": residence.status,
             "method": residence.method,
             "verified_at": iso(residence.verified_at),
-            "reason": residence.reason,
+            "reason": residence.reason_text,
         },
         "verification_requests": [
             {
@@ -32,7 +32,7 @@ def community_export(user: User) -> dict:
                 "status": r.status,
                 "created_at": iso(r.created_at),
                 "decided_at": iso(r.decided_at),
-                "reason": r.reason,
+                "reason": r.reason_text,
                 "address": r.address,
                 "document": (
                     {

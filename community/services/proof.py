@@ -13,7 +13,15 @@ from accounts.models import User
 from core import ratelimit
 from core.images import clean_document
 
-from ..models import EventKind, Method, RequestStatus, Residence, Status, VerificationRequest
+from ..models import (
+    ClosingReason,
+    EventKind,
+    Method,
+    RequestStatus,
+    Residence,
+    Status,
+    VerificationRequest,
+)
 from ._common import (
     close_request,
     event_record,
@@ -75,9 +83,7 @@ def proof_expire_due() -> int:
             request = VerificationRequest.objects.select_for_update().get(pk=pk)
             if request.status != RequestStatus.PENDING:
                 continue
-            reason = _(
-                "Your document was not reviewed in time and has been deleted. Please send it again."
-            )
+            reason = ClosingReason.PROOF_NOT_REVIEWED
             close_request(request, status=RequestStatus.EXPIRED, reason=reason)
             residence = Residence.objects.select_for_update().get(user_id=request.resident_id)
             residence_after_close(residence, status=Status.UNVERIFIED, reason=reason)

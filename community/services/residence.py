@@ -12,6 +12,7 @@ from core.audit import audit_record
 
 from ..geo import area_contains, parse_area
 from ..models import (
+    ClosingReason,
     CommunitySettings,
     EventKind,
     Neighbourhood,
@@ -24,6 +25,7 @@ from ._common import (
     event_record,
     household_key,
     open_requests,
+    reason_set,
     require_council_admin,
 )
 
@@ -83,13 +85,13 @@ def residence_declare(
             close_request(
                 request,
                 status=RequestStatus.CANCELLED,
-                reason=_("Cancelled: you changed your address."),
+                reason=ClosingReason.ADDRESS_CHANGED,
             )
         residence.status = Status.UNVERIFIED
         residence.method = ""
         residence.verified_at = None
         residence.decided_by = None
-        residence.reason = _("You changed your address: please verify the new one.")
+        reason_set(residence, ClosingReason.VERIFY_NEW_ADDRESS)
         residence.status_changed_at = timezone.now()
     residence.save()
     if moved:

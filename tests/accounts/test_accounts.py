@@ -6,6 +6,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
+from tests.emails import assert_sent_by_council
 
 
 def _link(message) -> str:
@@ -69,6 +70,7 @@ def test_sign_up_with_a_registered_email_looks_the_same_and_emails_the_owner(
         assert User.objects.get(email=resident.email).full_name != "Someone"
     # In the council's name, replies to the council.
     assert notice.from_email.startswith("Dinan <")
+    assert_sent_by_council(notice, dinan)
 
 
 def test_notices_to_a_registered_address_are_limited(

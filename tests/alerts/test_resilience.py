@@ -16,8 +16,9 @@ from alerts.selectors import alert_progress
 from alerts.services import alert_send
 from alerts.services.delivery import _claim, alert_batch_deliver
 from alerts.services.redrive import alerts_redrive, councils_sending
-from tenants.models import Council
+from tenants.models import Council, current_council
 from tests.conftest import make_user
+from tests.emails import assert_sent_by_council
 
 from .conftest import draft, subscriber
 
@@ -220,3 +221,4 @@ def test_progress_says_stalled_and_staff_are_emailed_after_five_minutes(
     assert len(mail.outbox) == 1
     assert "officer@dinan.example" in mail.outbox[0].to
     assert "Flood warning" in mail.outbox[0].subject  # in the site's language
+    assert_sent_by_council(mail.outbox[0], current_council())

@@ -12,7 +12,9 @@ from PIL import Image
 from civic import selectors, services
 from civic.models import IssueReport, ReportEvent, ReportFollower, Status
 from civic.storage import private_storage, public_storage
+from tenants.models import current_council
 from tests.conftest import make_user
+from tests.emails import assert_sent_by_council
 
 from .conftest import DINAN, jpeg_with_gps, not_an_image, offset, png
 
@@ -154,6 +156,7 @@ def test_status_change_writes_public_event_and_emails_followers(
     assert event.is_public and event.public_note == "On our list."
     assert sorted(m.to[0] for m in mail.outbox) == [neighbour.email, resident.email]
     message = mail.outbox[0]
+    assert_sent_by_council(message, current_council())
     assert "On our list." in message.body and "Acknowledged" in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/reports/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
@@ -276,6 +279,7 @@ def test_hidden_photo_moves_to_private_storage_and_reporter_is_told(
     assert private_storage().exists(photo.file) and private_storage().exists(photo.thumbnail)
     assert mail.outbox[-1].to == [resident.email]
     assert "A face is visible" in mail.outbox[-1].body
+    assert_sent_by_council(mail.outbox[-1], current_council())
     assert not report.events.get(kind=ReportEvent.Kind.PHOTO_HIDDEN).is_public
     with django_capture_on_commit_callbacks(execute=True):
         services.report_photo_unhide(photo=photo, actor=moderator)

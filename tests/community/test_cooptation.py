@@ -153,7 +153,7 @@ def test_cooptation_request_expires_without_enough_vouches(pending_resident, nei
     request.refresh_from_db()
     assert request.status == RequestStatus.EXPIRED
     assert residence(pending_resident).status == Status.UNVERIFIED
-    assert "in time" in residence(pending_resident).reason
+    assert "in time" in residence(pending_resident).reason_text
     assert VerificationEvent.objects.filter(kind=EventKind.EXPIRED, request=request).exists()
     # A new request can be opened afterwards.
     services.cooptation_request_open(user=pending_resident)

@@ -10,9 +10,11 @@ from django.utils import timezone
 from community import codes, selectors, services
 from community.models import EventKind, RequestStatus, Status, VerificationEvent
 from community.services.postcard import DAILY_ATTEMPTS, MAX_WRONG_PER_CODE
+from core.models import AuditEntry
 from core.ratelimit import RateLimited
+from tests.conftest import make_user
 
-from .conftest import residence
+from .conftest import declare, pdf_bytes, residence, upload
 
 
 @pytest.fixture
@@ -100,7 +102,9 @@ def test_five_wrong_attempts_void_the_code(posted, pending_resident):
         with pytest.raises(ValidationError) as wrong:
             services.postcard_code_check(user=pending_resident, code=wrong_code_for(code))
         if attempt < MAX_WRONG_PER_CODE:
-            assert f"{MAX_WRONG_PER_CODE - attempt} attempts left" in wrong.value.messages[0]
+            left = MAX_WRONG_PER_CODE - attempt
+            noun = "attempt" if left == 1 else "attempts"
+            assert f"{left} {noun} left" in wrong.value.messages[0]
     # Even the right code no longer works: brute force gets 5 guesses out of 2^40.
     with pytest.raises(ValidationError):
         services.postcard_code_check(user=pending_resident, code=code)
@@ -223,3 +227,67 @@ def test_a_code_typed_before_the_card_is_posted_says_it_is_on_its_way(client_din
     response = client_dinan.post("/verify/code/", {"code": "ABCD-EFGH"})
     page = response.content.decode()
     assert "has not been posted yet" in page and "Request a postcard first" not in page
+
+
+@pytest.mark.parametrize("method", ["proof", "vouching"])
+def test_another_method_cancels_a_printed_postcard_for_good(
+    method, pending_resident, staff, neighbours, client_dinan
+):
+    other = make_user("other-card@example.org")
+    declare(other, "5 rue de la Lainerie")
+    services.postcard_request(user=other)
+    request = services.postcard_request(user=pending_resident)
+    batch = services.postcard_batch_create(acting=staff)
+    # Printed, not yet marked posted.
+    cards = {
+        r.resident_id: c for r, c in services.postcard_batch_issue_codes(acting=staff, batch=batch)
+    }
+    code = cards[pending_resident.pk]
+    if method == "proof":
+        proof = services.proof_submit(user=pending_resident, upload=upload("bill.pdf", pdf_bytes()))
+        services.verification_request_approve(acting=staff, request=proof)
+    else:
+        vouching = services.cooptation_request_open(user=pending_resident)
+        services.vouch_create(voucher=neighbours[0], request=vouching)
+        services.vouch_create(voucher=neighbours[1], request=vouching)
+    assert selectors.is_verified(pending_resident)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.CANCELLED and request.code_hash == ""
+
+    # Before posting, the batch page tells staff to take the card out.
+    client_dinan.login_as(staff)
+    url = f"/staff/community/postcards/{batch.pk}/"
+    page = client_dinan.get(url).content.decode()
+    assert "1 card of this batch was cancelled" in page and "take it out before posting" in page
+    row = next(r for r in page.split("<tr>") if f"<td>{pending_resident.full_name}</td>" in r)
+    assert "Cancelled" in row and "do not post" in row
+    other_row = next(r for r in page.split("<tr>") if f"<td>{other.full_name}</td>" in r)
+    assert "do not post" not in other_row
+
+    # The batch can still be marked posted: the other card goes out, the cancelled one does not.
+    response = client_dinan.post(f"{url}posted/", follow=True)
+    page = response.content.decode()
+    assert "1 card of this batch was cancelled before posting" in page
+    request.refresh_from_db()
+    assert request.status == RequestStatus.CANCELLED and request.code_expires_at is None
+    assert not VerificationEvent.objects.filter(
+        request=request, kind=EventKind.POSTCARD_POSTED
+    ).exists()
+    assert batch.requests.get(resident=other).status == RequestStatus.POSTED
+    row = next(r for r in page.split("<tr>") if f"<td>{pending_resident.full_name}</td>" in r)
+    assert "Cancelled" in row and "not posted" in row
+    assert (
+        AuditEntry.objects.get(action="community.postcard_batch_mark_posted").data["left_out"] == 1
+    )
+
+    # The printed code does not work: the resident is told they need no postcard.
+    with pytest.raises(ValidationError) as refused:
+        services.postcard_code_check(user=pending_resident, code=code)
+    assert "already verified" in refused.value.messages[0]
+    # Nor after the verification is revoked.
+    services.verification_revoke(acting=staff, resident=pending_resident, reason="Moved away.")
+    with pytest.raises(ValidationError):
+        services.postcard_code_check(user=pending_resident, code=code)
+    assert not selectors.is_verified(pending_resident)
+    services.postcard_code_check(user=other, code=cards[other.pk])
+    assert selectors.is_verified(other)

@@ -221,5 +221,5 @@ def test_unreviewed_proof_expires_and_its_document_is_deleted(submitted, pending
     assert submitted.status == RequestStatus.EXPIRED and not submitted.document
     assert not path.exists()
     home = residence(pending_resident)
-    assert home.status == Status.UNVERIFIED and "not reviewed in time" in home.reason
+    assert home.status == Status.UNVERIFIED and "not reviewed in time" in home.reason_text
     assert VerificationEvent.objects.filter(kind=EventKind.EXPIRED, request=submitted).exists()

@@ -31,7 +31,7 @@ def test_queue_filters_by_method_and_neighbourhood(staff_client, in_dinan):
 
     page = staff_client.get("/staff/community/verification/").content.decode()
     assert "Armelle Proof" in page and "Bertrand Postcard" in page
-    assert re.search(r'class="stat">1</span> proofs of address to review', page)
+    assert re.search(r'class="stat">1</span> proof of address to review', page)
     only_proofs = staff_client.get("/staff/community/verification/?method=proof").content.decode()
     assert "Armelle Proof" in only_proofs and "Bertrand Postcard" not in only_proofs
     only_south = staff_client.get(
@@ -85,7 +85,7 @@ def test_vouching_graph_page(staff_client, pending_resident, neighbours):
 def test_postcard_batch_download_and_posting(staff_client, pending_resident):
     services.postcard_request(user=pending_resident)
     assert (
-        "1</span> postcards waiting"
+        "1</span> postcard waiting"
         in staff_client.get("/staff/community/postcards/").content.decode()
     )
     response = staff_client.post("/staff/community/postcards/")

@@ -17,7 +17,9 @@ from civic.consultations.models import (
 )
 from civic.consultations.services import QuestionSpec
 from core.privacy import personal_data_export
+from tenants.models import current_council
 from tests.conftest import CouncilClient
+from tests.emails import assert_sent_by_council
 
 from .conftest import citizen, make_consultation
 
@@ -74,6 +76,7 @@ def test_news_emails_opening_reminder_and_outcome_once_each(
     assert [m.to for m in mail.outbox] == [[inside.email]]
     assert "New consultation" in mail.outbox[0].subject
     assert "List-Unsubscribe-Post" in mail.outbox[0].extra_headers
+    assert_sent_by_council(mail.outbox[0], current_council())
     # Reminder: two days before close, sent once however often beat runs.
     Consultation.objects.filter(pk=c.pk).update(
         closes_at=timezone.now() + datetime.timedelta(days=1)

@@ -4,11 +4,13 @@ import csv
 import io
 
 import pytest
+from django_tenants.utils import tenant_context
 
 from civic.consultations import selectors, services
 from civic.consultations.models import QuestionKind
 from civic.consultations.selectors import suppress, suppress_table
 from civic.consultations.services import QuestionSpec
+from core.models import AuditEntry
 from tests.conftest import CouncilClient
 
 from .conftest import citizen, every_kind, full_answers, make_consultation
@@ -186,6 +188,11 @@ def test_free_text_is_published_only_after_moderation(
     )
     bad.refresh_from_db()
     assert bad.status == "hidden" and response.status_code == 302
+    # The audit row says a reason was given; the moderator's words stay on the answer.
+    with tenant_context(dinan):
+        entry = AuditEntry.objects.filter(action="civic.consultation_text_moderate").first()
+        assert entry.data["with_reason"] is True
+        assert "Insult" not in str(entry.data) + str(entry.before) + str(entry.after)
     page = CouncilClient(dinan).get(c.get_absolute_url()).content.decode()
     assert "More benches" in page and "idiot" not in page
     api = CouncilClient(dinan).get(f"/api/v1/consultations/{c.pk}/results/").json()

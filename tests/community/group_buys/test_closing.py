@@ -15,7 +15,8 @@ from accounts.models import User
 from community.group_buys import selectors, services, tasks
 from community.group_buys.models import Commitment, GroupBuy
 from core.models import AuditEntry
-from tenants.models import Council
+from tenants.models import Council, current_council
+from tests.emails import assert_sent_by_council
 from tests.factories import ResidenceFactory, UserFactory
 
 from .conftest import TIERS, D, buy, code_of, expire, households
@@ -72,6 +73,8 @@ def test_below_the_minimum_it_is_cancelled_and_everyone_told(
     assert firewood.status == "cancelled" and firewood.final_unit_price is None
     assert sorted(m.to[0] for m in mail.outbox) == sorted([alice.email, bruno.email])
     assert all("Bois de chauffage" in m.subject for m in mail.outbox)
+    for message in mail.outbox:
+        assert_sent_by_council(message, current_council())
     assert not any("€" in m.body for m in mail.outbox)
     assert selectors.group_buy_saving(firewood) == 0
 

@@ -9,7 +9,9 @@ from community.mutual_aid import services
 from community.mutual_aid.models import AbuseReport, Listing
 from core.audit import AuditEntry
 from core.ratelimit import RateLimited
+from tenants.models import current_council
 from tests.community.conftest import verified
+from tests.emails import assert_sent_by_council
 
 from .conftest import post
 
@@ -66,14 +68,20 @@ def test_abuse_report_hidden_with_reason_author_told_and_audited(
     # The author is told why, by email and on the page.
     assert mail.outbox[-1].to == ["alice@example.org"]
     assert "Les médicaments ne se vendent pas ici." in mail.outbox[-1].body
+    assert_sent_by_council(mail.outbox[-1], current_council())
     assert "Vente de médicaments" not in client_dinan.get("/mutual-aid/").content.decode()
     assert client_dinan.login_as(bruno).get(listing.get_absolute_url()).status_code == 404
     own = client_dinan.login_as(alice).get(listing.get_absolute_url()).content.decode()
     assert "Les médicaments ne se vendent pas ici." in own
     entry = AuditEntry.objects.get(action="community.aid_listing_hide")
     assert entry.actor_id == moderator.pk and entry.target_id == str(listing.pk)
-    assert entry.data["reason"] == "Les médicaments ne se vendent pas ici."
+    # That a reason was given, not the moderator's words (core/audit.py).
+    assert entry.data["with_reason"] is True
+    assert "médicaments" not in str(entry.data) + str(entry.before) + str(entry.after)
     assert "alice@example.org" not in str(entry.data) + entry.target_label
+    services.listing_unhide(listing=listing, actor=moderator)
+    shown = AuditEntry.objects.get(action="community.aid_listing_unhide")
+    assert "médicaments" not in str(shown.data) + str(shown.before) + str(shown.after)
 
 
 def test_a_reported_message_is_hidden_from_the_recipient(
@@ -90,7 +98,8 @@ def test_a_reported_message_is_hidden_from_the_recipient(
     assert "Insulte !" not in page and "hidden by a moderator" in page
     assert mail.outbox[-1].to == ["alice@example.org"]
     assert "Propos insultants" in mail.outbox[-1].body
-    assert AuditEntry.objects.filter(action="community.aid_message_hide").count() == 1
+    entry = AuditEntry.objects.get(action="community.aid_message_hide")
+    assert entry.data["with_reason"] is True and "insultants" not in str(entry.data)
 
 
 def test_moderators_withdraw_rights_for_a_period(
@@ -108,7 +117,7 @@ def test_moderators_withdraw_rights_for_a_period(
         services.conversation_open(listing=post(bruno), respondent=alice, body="Bonjour")
     assert "Arnaques" in mail.outbox[-1].body
     entry = AuditEntry.objects.get(action="community.aid_resident_suspend")
-    assert entry.data == {"days": 30, "reason": "Arnaques"}
+    assert entry.data == {"days": 30, "with_reason": True}
     services.abuse_report_dismiss(report=report, actor=moderator)
     assert AuditEntry.objects.filter(action="community.aid_report_dismiss").count() == 1
 
