@@ -193,7 +193,8 @@ def test_verifiers_see_the_queue(known_day, agent):
     panels, page = _dashboard(agent)
     counts = panels["verification"]
     assert counts["postcards_to_print"] == 1 and counts["verified_residents"] == 2
-    assert "1 postcards to print" in page
+    assert "1 postcard to print" in page and "2 verified residents" in page
+    assert "1 postcards" not in page
 
 
 def test_alert_staff_see_alerts_in_progress(known_day, communications_officer):

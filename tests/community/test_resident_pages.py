@@ -128,7 +128,7 @@ def test_dashboard_shows_verification_counts_to_verifiers(
 ):
     services.postcard_request(user=pending_resident)
     page = client_dinan.login_as(agent).get("/staff/").content.decode()
-    assert "Address verification" in page and "1 postcards to print" in page
+    assert "Address verification" in page and "1 postcard to print" in page
     other = CouncilClient(client_dinan.council).login_as(communications_officer)
     assert "Address verification" not in other.get("/staff/").content.decode()
 
