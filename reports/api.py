@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.permissions import HasRole
 
 from . import policy, selectors, services
-from .models import Report, ReportKind, ReportStatus
+from .models import PERIOD_KINDS, Report, ReportKind, ReportStatus
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -83,7 +83,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         values: dict[str, Any] = data.validated_data
         parameters = {}
-        if values["kind"] == ReportKind.STREET:
+        if values["kind"] in PERIOD_KINDS:
             parameters = {
                 "start": str(values.get("start", "")),
                 "end": str(values.get("end", "")),

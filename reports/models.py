@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 class ReportKind(models.TextChoices):
     CONSULTATION = "consultation", _("Consultation report")
     STREET = "street", _("Street issues report")
+    ALERTS = "alerts", _("SMS alerts report")
+
+
+# Kinds about a period (parameters "start" and "end", ISO days) rather than a subject.
+PERIOD_KINDS = (ReportKind.STREET, ReportKind.ALERTS)
 
 
 class ReportStatus(models.TextChoices):

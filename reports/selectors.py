@@ -83,4 +83,54 @@ def report_figures(report: Report) -> tuple[list[str], list[list[Any]]] | None:
             for c in figures["by_category"]
         ]
         return header, rows
+    if report.kind == ReportKind.ALERTS:
+        return alerts_figures_rows(report)
     return None
+
+
+ALERT_TOTALS = (
+    "alerts_sent",
+    "addressed",
+    "handed_over",
+    "reached",
+    "delivery_rate",
+    "failed",
+    "awaiting",
+    "segments",
+    "test_segments",
+    "segment_price",
+    "cost",
+    "optouts",
+    "optouts_by_reply",
+    "optouts_by_provider",
+    "opted_in",
+)
+
+
+def alerts_figures_rows(report: Report) -> tuple[list[str], list[list[Any]]] | None:
+    """The alerts report's figures as (figure, detail, value) rows: the totals, then each
+    failure reason (with its error codes) and each alert."""
+    from alerts.statistics import alert_figures
+    from civic.statistics import period_of_days
+
+    from .street import parse_period
+
+    try:
+        first, last = parse_period(report.parameters)
+    except ValueError:
+        return None
+    period = period_of_days(first, last)
+    figures = alert_figures(period.start, period.end)
+    rows: list[list[Any]] = [[name, "", figures[name]] for name in ALERT_TOTALS]
+    rows += [
+        [
+            "failures",
+            f"{f['reason']} ({' '.join(map(str, f['codes']))})".replace(" ()", ""),
+            f["count"],
+        ]
+        for f in figures["failures"]
+    ]
+    for a in figures["alerts"]:
+        for name in ("addressed", "handed_over", "reached", "failed", "segments"):
+            rows.append([f"alert_{name}", f"{a['id']}: {a['headline']}", a[name]])
+    return ["figure", "detail", "value"], rows

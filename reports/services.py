@@ -62,6 +62,15 @@ def _title(kind: str, subject_id: int | None, parameters: dict[str, Any]) -> str
             raise ValidationError(
                 _("Give a period of at most a year: its first and last day.")
             ) from error
+    if kind == ReportKind.ALERTS:
+        from .alerts import alerts_title
+
+        try:
+            return alerts_title(parameters)
+        except ValueError as error:
+            raise ValidationError(
+                _("Give a period of at most a year: its first and last day.")
+            ) from error
     if kind == ReportKind.CONSULTATION:
         consultation = Consultation.objects.filter(pk=subject_id).first() if subject_id else None
         if consultation is None:
@@ -163,6 +172,10 @@ def _render(report: Report, progress: Progress) -> RenderedReport:
         from .street import street_report_render
 
         return street_report_render(report=report, progress=progress)
+    if report.kind == ReportKind.ALERTS:
+        from .alerts import alerts_report_render
+
+        return alerts_report_render(report=report, progress=progress)
     raise GenerationError(_("Unknown kind of report."))
 
 

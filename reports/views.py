@@ -16,7 +16,7 @@ from community.storage import private_document_storage
 from core.csv import csv_response
 
 from . import policy, selectors, services
-from .models import Report, ReportKind, ReportStatus
+from .models import PERIOD_KINDS, Report, ReportKind, ReportStatus
 
 reports_required = role_required(*policy.REPORT_ROLES)
 
@@ -53,7 +53,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
     subject_id: int | None = None
     parameters: dict[str, str] = {}
-    if kind == ReportKind.STREET:
+    if kind in PERIOD_KINDS:
         parameters = {
             "start": request.POST.get("start", "")[:10],
             "end": request.POST.get("end", "")[:10],

@@ -426,3 +426,7 @@ ALERTS_STALL_ALARM_SECONDS = env.float("ALERTS_STALL_ALARM_SECONDS", default=300
 # (`make run`, infra/docker-compose.yml), so an alert never waits behind routine work
 # (verification SMS, emails, PDF reports) on the default queue "celery".
 ALERTS_CELERY_QUEUE = env("ALERTS_CELERY_QUEUE", default="alerts")
+# What one SMS segment costs (the alerts report's cost estimate): Twilio's price for the
+# councils' destination country, in ALERTS_SEGMENT_CURRENCY.
+ALERTS_SEGMENT_PRICE = env("ALERTS_SEGMENT_PRICE", default="0.0798")
+ALERTS_SEGMENT_CURRENCY = env("ALERTS_SEGMENT_CURRENCY", default="EUR")
