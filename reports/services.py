@@ -32,7 +32,7 @@ from core.audit import audit_record
 from tenants.models import current_council
 
 from . import policy
-from .models import Report, ReportKind, ReportStatus
+from .models import Report, ReportKind, ReportStatus, ScheduledReport
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,16 @@ def report_generate(*, report_id: int) -> Report | None:
         reason="",
         finished_at=timezone.now(),
     )
-    return Report.objects.get(pk=report_id)
+    report = Report.objects.get(pk=report_id)
+    if report.status == ReportStatus.DONE:
+        from .schedule import scheduled_report_done
+
+        try:
+            scheduled_report_done(report)
+        except Exception:
+            # The report is done; the officials' email is sent again by `reports_redrive`.
+            logger.exception("email about scheduled report %s failed", report_id)
+    return report
 
 
 def reports_redrive() -> int:
@@ -227,7 +236,13 @@ def reports_redrive() -> int:
         .values_list("pk", flat=True)[:100]
     )
     from . import tasks
+    from .schedule import scheduled_report_notify
 
     for pk in stale:
         tasks.generate_report.delay(pk)
+    # Scheduled reports done whose officials' email was lost (worker gone, mail server down).
+    for scheduled in ScheduledReport.objects.filter(
+        notified_at__isnull=True, report__status=ReportStatus.DONE
+    ).values_list("pk", flat=True)[:100]:
+        scheduled_report_notify(scheduled_id=scheduled)
     return len(stale)

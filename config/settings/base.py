@@ -4,6 +4,7 @@ environment (see README, "Configuration")."""
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -307,6 +308,8 @@ CELERY_TASK_ROUTES = {
     "community.group_buys.tasks.close_due_group_buys": _FANOUT_ROUTE,
     "reports.tasks.redrive_everywhere": _FANOUT_ROUTE,
     "reports.tasks.redrive": _FANOUT_ROUTE,
+    "reports.tasks.monthly_street_reports_everywhere": _FANOUT_ROUTE,
+    "reports.tasks.monthly_street_report": _FANOUT_ROUTE,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
@@ -348,6 +351,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Reports: re-enqueue generation tasks the broker lost (the report rows are the truth).
     "reports-redrive": {"task": "reports.tasks.redrive_everywhere", "schedule": 900},
+    # The past month's street issues report in every council, on the 1st, then the elected
+    # officials' email. 12:30 in Paris (Celery uses TIME_ZONE) is still the 1st in every French
+    # council's own time zone (UTC-10 to UTC+12); each council takes "the past month" in its own.
+    "reports-monthly-street": {
+        "task": "reports.tasks.monthly_street_reports_everywhere",
+        "schedule": crontab(minute=30, hour=12, day_of_month=1),
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------
