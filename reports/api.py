@@ -41,13 +41,22 @@ class ReportSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "file_url",
+            "appendix_url",
         ]
         read_only_fields = fields
+
+    appendix_url = serializers.SerializerMethodField()
 
     def get_file_url(self, report: Report) -> str | None:
         if report.status != ReportStatus.DONE:
             return None
         return reverse("reports_staff:file", args=[report.pk])
+
+    def get_appendix_url(self, report: Report) -> str | None:
+        """The appendix when it is a document of its own (long consultation reports)."""
+        if report.status != ReportStatus.DONE or not report.appendix_file:
+            return None
+        return reverse("reports_staff:appendix", args=[report.pk])
 
 
 class ReportRequestSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -108,6 +109,7 @@ def consultation_report_context(consultation: Consultation, report: Report) -> d
                 "themes": sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])),
                 "quotes": answers[:QUOTES_PER_QUESTION],
                 "published_texts": len(answers),
+                "answers": answers,
             }
         )
     neighbourhoods = [
@@ -154,14 +156,35 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
         raise GenerationError(_("The consultation no longer exists."))
     if consultation.scheduled_at is None:
         raise GenerationError(_("The consultation is a draft: it has no results yet."))
+    from .services import download_name
+
     council = current_council()
     with timezone.override(council.timezone):
         context = consultation_report_context(consultation, report)
+        # A long appendix is a document of its own; the report says where to find it.
+        separate = len(context["texts"]) > settings.REPORTS_APPENDIX_SEPARATE_ABOVE
+        context["appendix_separate"] = separate
+        context["appendix_name"] = download_name(report, "appendix")
         progress(20)
         html = render_to_string("reports/consultation.html", context)
-    progress(40)
+        appendix_html = (
+            render_to_string("reports/consultation_appendix.html", context) if separate else ""
+        )
+    progress(30)
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
-    progress(80)
+    progress(50 if separate else 80)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    if not separate:
+        progress(95)
+        return RenderedReport(pdf=pdf, pages=len(document.pages))
+    progress(60)
+    appendix = weasyprint.HTML(string=appendix_html, base_url=str(Path.cwd())).render()
+    progress(85)
+    appendix_pdf = appendix.write_pdf(pdf_variant="pdf/ua-1")
     progress(95)
-    return RenderedReport(pdf=pdf, pages=len(document.pages))
+    return RenderedReport(
+        pdf=pdf,
+        pages=len(document.pages),
+        appendix=appendix_pdf,
+        appendix_pages=len(appendix.pages),
+    )

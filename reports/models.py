@@ -40,6 +40,11 @@ class Report(models.Model):
     # Name of the PDF in the council's private storage (community.storage), "" until done.
     file = models.CharField(max_length=200, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
+    # The consultation report's appendix when it is a document of its own (long): its name in
+    # the same private storage, served by the same views to the same roles; "" otherwise.
+    appendix_file = models.CharField(max_length=200, blank=True, db_default="")
+    appendix_pages = models.PositiveIntegerField(null=True, blank=True)
+    appendix_size = models.PositiveIntegerField(null=True, blank=True)
     size = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=5, blank=True)

@@ -47,6 +47,9 @@ class GenerationError(Exception):
 class RenderedReport:
     pdf: bytes
     pages: int
+    # The appendix as a document of its own, when the report has one.
+    appendix: bytes | None = None
+    appendix_pages: int | None = None
 
 
 Progress = Callable[[int], None]
@@ -157,10 +160,25 @@ def _fail(report: Report, reason: str) -> None:
     )
 
 
-def file_name(report: Report) -> str:
-    """Fixed by the report: a second run writes over the first, never beside it."""
+def file_name(report: Report, part: str = "") -> str:
+    """Fixed by the report (and the part: "" for the report, "appendix"): a second run writes
+    over the first, never beside it."""
     subject = report.subject_id or 0
-    return f"reports/{report.kind}-{subject}-v{report.version}-r{report.pk}.pdf"
+    suffix = f"-{part}" if part else ""
+    return f"reports/{report.kind}-{subject}-v{report.version}-r{report.pk}{suffix}.pdf"
+
+
+def download_name(report: Report, part: str = "") -> str:
+    """The file name a download gets (the report says where its appendix is by this name)."""
+    suffix = f"-{part}" if part else ""
+    return f"report-{report.kind}-{report.subject_id or 0}-v{report.version}{suffix}.pdf"
+
+
+def _store(name: str, data: bytes) -> str:
+    storage = private_document_storage()
+    if storage.exists(name):
+        storage.delete(name)
+    return storage.save(name, ContentFile(data))
 
 
 def _render(report: Report, progress: Progress) -> RenderedReport:
@@ -198,14 +216,16 @@ def report_generate(*, report_id: int) -> Report | None:
             logger.exception("report %s failed", report_id)
             _fail(report, _("Generation failed (%(error)s).") % {"error": type(error).__name__})
             return Report.objects.get(pk=report_id)
-    storage = private_document_storage()
-    name = file_name(report)
-    if storage.exists(name):
-        storage.delete(name)
-    saved = storage.save(name, ContentFile(rendered.pdf))
+    saved = _store(file_name(report), rendered.pdf)
+    appendix = ""
+    if rendered.appendix is not None:
+        appendix = _store(file_name(report, "appendix"), rendered.appendix)
     Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
         status=ReportStatus.DONE,
         file=saved,
+        appendix_file=appendix,
+        appendix_pages=rendered.appendix_pages,
+        appendix_size=len(rendered.appendix) if rendered.appendix is not None else None,
         pages=rendered.pages,
         size=len(rendered.pdf),
         sha256=hashlib.sha256(rendered.pdf).hexdigest(),

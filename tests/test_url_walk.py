@@ -255,6 +255,7 @@ ID_PROVIDERS: dict[str, Callable[[Demo], dict]] = {
     "civic_api:consultations_api:consultation-results": _pk("consultation"),
     "reports_staff:progress": _pk("pdf_report"),
     "reports_staff:file": _pk("pdf_report"),
+    "reports_staff:appendix": _pk("pdf_report"),
     "reports_staff:figures_csv": _pk("pdf_report"),
     "reports_api:report-detail": _pk("pdf_report"),
     "reports_api:report-progress": _pk("pdf_report"),

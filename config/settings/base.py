@@ -394,6 +394,11 @@ COMMUNE_MAP_TILE_URL = env("COMMUNE_MAP_TILE_URL", default="")
 COMMUNE_MAP_ATTRIBUTION = env("COMMUNE_MAP_ATTRIBUTION", default="")
 CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
+# --- PDF reports (reports) ---------------------------------------------------------------------
+# Above this many published free-text answers, a consultation report's appendix (every answer)
+# is a document of its own beside the report, which says where to find it.
+REPORTS_APPENDIX_SEPARATE_ABOVE = env.int("REPORTS_APPENDIX_SEPARATE_ABOVE", default=200)
+
 # --- SMS ---------------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", default="core.sms.ConsoleBackend")
 # Where the Twilio backend finds the active council's credentials (the alerts app keeps them,
