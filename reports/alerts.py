@@ -45,6 +45,7 @@ def alerts_report_context(report: Report, first: datetime.date, last: datetime.d
 def alerts_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
     import weasyprint
 
+    from .selectors import alerts_csv
     from .services import GenerationError, RenderedReport
 
     council = current_council()
@@ -60,4 +61,6 @@ def alerts_report_render(*, report: Report, progress: Callable[[int], None]) -> 
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(85)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
-    return RenderedReport(pdf=pdf, pages=len(document.pages))
+    return RenderedReport(
+        pdf=pdf, pages=len(document.pages), figures=alerts_csv(context["figures"])
+    )

@@ -156,6 +156,7 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
         raise GenerationError(_("The consultation no longer exists."))
     if consultation.scheduled_at is None:
         raise GenerationError(_("The consultation is a draft: it has no results yet."))
+    from .selectors import consultation_csv
     from .services import download_name
 
     council = current_council()
@@ -174,9 +175,10 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(50 if separate else 80)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    figures = consultation_csv(context["results"])
     if not separate:
         progress(95)
-        return RenderedReport(pdf=pdf, pages=len(document.pages))
+        return RenderedReport(pdf=pdf, pages=len(document.pages), figures=figures)
     progress(60)
     appendix = weasyprint.HTML(string=appendix_html, base_url=str(Path.cwd())).render()
     progress(85)
@@ -187,4 +189,5 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
         pages=len(document.pages),
         appendix=appendix_pdf,
         appendix_pages=len(appendix.pages),
+        figures=figures,
     )

@@ -45,6 +45,9 @@ class Report(models.Model):
     appendix_file = models.CharField(max_length=200, blank=True, db_default="")
     appendix_pages = models.PositiveIntegerField(null=True, blank=True)
     appendix_size = models.PositiveIntegerField(null=True, blank=True)
+    # The CSV of the figures, written with the PDF from the same data (it matches the PDF even
+    # if the data change later); "" for a report not generated yet.
+    csv_file = models.CharField(max_length=200, blank=True, db_default="")
     size = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=5, blank=True)

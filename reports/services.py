@@ -29,6 +29,7 @@ from accounts.models import User
 from civic.consultations.models import Consultation
 from community.storage import private_document_storage
 from core.audit import audit_record
+from core.csv import csv_lines
 from tenants.models import current_council
 
 from . import policy
@@ -50,6 +51,8 @@ class RenderedReport:
     # The appendix as a document of its own, when the report has one.
     appendix: bytes | None = None
     appendix_pages: int | None = None
+    # The CSV of the figures (header, rows), from the same data as the PDF.
+    figures: tuple[list[str], list[list[Any]]] | None = None
 
 
 Progress = Callable[[int], None]
@@ -160,18 +163,18 @@ def _fail(report: Report, reason: str) -> None:
     )
 
 
-def file_name(report: Report, part: str = "") -> str:
+def file_name(report: Report, part: str = "", extension: str = "pdf") -> str:
     """Fixed by the report (and the part: "" for the report, "appendix"): a second run writes
     over the first, never beside it."""
     subject = report.subject_id or 0
     suffix = f"-{part}" if part else ""
-    return f"reports/{report.kind}-{subject}-v{report.version}-r{report.pk}{suffix}.pdf"
+    return f"reports/{report.kind}-{subject}-v{report.version}-r{report.pk}{suffix}.{extension}"
 
 
-def download_name(report: Report, part: str = "") -> str:
+def download_name(report: Report, part: str = "", extension: str = "pdf") -> str:
     """The file name a download gets (the report says where its appendix is by this name)."""
     suffix = f"-{part}" if part else ""
-    return f"report-{report.kind}-{report.subject_id or 0}-v{report.version}{suffix}.pdf"
+    return f"report-{report.kind}-{report.subject_id or 0}-v{report.version}{suffix}.{extension}"
 
 
 def _store(name: str, data: bytes) -> str:
@@ -220,9 +223,16 @@ def report_generate(*, report_id: int) -> Report | None:
     appendix = ""
     if rendered.appendix is not None:
         appendix = _store(file_name(report, "appendix"), rendered.appendix)
+    figures = ""
+    if rendered.figures is not None:
+        header, rows = rendered.figures
+        figures = _store(
+            file_name(report, "figures", "csv"), "".join(csv_lines(header, rows)).encode()
+        )
     Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
         status=ReportStatus.DONE,
         file=saved,
+        csv_file=figures,
         appendix_file=appendix,
         appendix_pages=rendered.appendix_pages,
         appendix_size=len(rendered.appendix) if rendered.appendix is not None else None,

@@ -63,6 +63,7 @@ def street_report_context(report: Report, period: Period) -> dict[str, Any]:
 def street_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
     import weasyprint
 
+    from .selectors import street_csv
     from .services import GenerationError, RenderedReport
 
     council = current_council()
@@ -79,4 +80,6 @@ def street_report_render(*, report: Report, progress: Callable[[int], None]) -> 
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(85)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
-    return RenderedReport(pdf=pdf, pages=len(document.pages))
+    return RenderedReport(
+        pdf=pdf, pages=len(document.pages), figures=street_csv(context["figures"])
+    )

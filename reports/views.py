@@ -135,6 +135,13 @@ def report_figures_csv(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_for(request.user, pk)
     if report is None:
         raise Http404
+    if report.status == ReportStatus.DONE and report.csv_file:
+        # Written with the PDF: the figures as they were when the PDF was made.
+        return _stored_file(
+            report.csv_file,
+            services.download_name(report, extension="csv"),
+            "text/csv; charset=utf-8",
+        )
     figures = selectors.report_figures(report)
     if figures is None:
         raise Http404
