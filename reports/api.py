@@ -41,6 +41,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "file_url",
+            "appendix_status",
             "appendix_url",
         ]
         read_only_fields = fields

@@ -203,26 +203,37 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
         context["appendix_name"] = download_name(report, "appendix")
         progress(20)
         html = render_to_string("reports/consultation.html", context)
-        appendix_html = (
-            render_to_string("reports/consultation_appendix.html", context) if separate else ""
-        )
     progress(30)
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
-    progress(50 if separate else 80)
+    progress(80)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     figures = consultation_csv(context["results"])
     if not separate:
         progress(95)
         return RenderedReport(pdf=pdf, pages=len(document.pages), figures=figures)
-    progress(60)
-    appendix = weasyprint.HTML(string=appendix_html, base_url=str(Path.cwd())).render()
-    progress(85)
-    appendix_pdf = appendix.write_pdf(pdf_variant="pdf/ua-1")
     progress(95)
+    # The appendix follows in its own task (services.appendix_generate).
     return RenderedReport(
-        pdf=pdf,
-        pages=len(document.pages),
-        appendix=appendix_pdf,
-        appendix_pages=len(appendix.pages),
-        figures=figures,
+        pdf=pdf, pages=len(document.pages), figures=figures, appendix_pending=True
     )
+
+
+def consultation_appendix_render(*, report: Report) -> tuple[bytes, int]:
+    """The appendix of a consultation report as a document of its own: every published
+    free-text answer, by question (PDF bytes, pages)."""
+    import weasyprint
+
+    from .services import GenerationError
+
+    consultation = (
+        Consultation.objects.prefetch_related("questions", "neighbourhoods")
+        .filter(pk=report.subject_id or 0)
+        .first()
+    )
+    if consultation is None:
+        raise GenerationError(_("The consultation no longer exists."))
+    with timezone.override(current_council().timezone):
+        context = consultation_report_context(consultation, report)
+        html = render_to_string("reports/consultation_appendix.html", context)
+    document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
+    return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)

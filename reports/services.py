@@ -48,9 +48,8 @@ class GenerationError(Exception):
 class RenderedReport:
     pdf: bytes
     pages: int
-    # The appendix as a document of its own, when the report has one.
-    appendix: bytes | None = None
-    appendix_pages: int | None = None
+    # The appendix is a document of its own, generated next (`appendix_generate`).
+    appendix_pending: bool = False
     # The CSV of the figures (header, rows), from the same data as the PDF.
     figures: tuple[list[str], list[list[Any]]] | None = None
 
@@ -137,6 +136,55 @@ def _enqueue(report_id: int) -> None:
     transaction.on_commit(send)
 
 
+def _enqueue_appendix(report_id: int) -> None:
+    def send() -> None:
+        from . import tasks
+
+        tasks.generate_appendix.delay(report_id)
+
+    transaction.on_commit(send)
+
+
+def appendix_generate(*, report_id: int) -> Report | None:
+    """Generate the separate appendix of a done report whose appendix is queued (or was
+    running when its worker died: written again under the same name). Idempotent like
+    `report_generate`: a finished appendix is left alone."""
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update()
+            .filter(
+                pk=report_id,
+                status=ReportStatus.DONE,
+                appendix_status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING),
+            )
+            .first()
+        )
+        if report is None:
+            return Report.objects.filter(pk=report_id).first()
+        report.appendix_status = ReportStatus.RUNNING
+        report.save(update_fields=["appendix_status"])
+    from .consultation import consultation_appendix_render
+
+    running = Report.objects.filter(pk=report_id, appendix_status=ReportStatus.RUNNING)
+    with translation.override(report.language or current_council().default_language):
+        try:
+            pdf, pages = consultation_appendix_render(report=report)
+        except OperationalError:
+            raise  # transient: the task retries, the appendix stays running
+        except Exception:
+            logger.exception("appendix of report %s failed", report_id)
+            running.update(appendix_status=ReportStatus.FAILED)
+            return Report.objects.get(pk=report_id)
+    name = _store(file_name(report, "appendix"), pdf)
+    running.update(
+        appendix_status=ReportStatus.DONE,
+        appendix_file=name,
+        appendix_pages=pages,
+        appendix_size=len(pdf),
+    )
+    return Report.objects.get(pk=report_id)
+
+
 def _claim(report_id: int) -> Report | None:
     """The report, now running, or None when there is nothing to do (unknown or finished)."""
     with transaction.atomic():
@@ -220,9 +268,6 @@ def report_generate(*, report_id: int) -> Report | None:
             _fail(report, _("Generation failed (%(error)s).") % {"error": type(error).__name__})
             return Report.objects.get(pk=report_id)
     saved = _store(file_name(report), rendered.pdf)
-    appendix = ""
-    if rendered.appendix is not None:
-        appendix = _store(file_name(report, "appendix"), rendered.appendix)
     figures = ""
     if rendered.figures is not None:
         header, rows = rendered.figures
@@ -233,9 +278,7 @@ def report_generate(*, report_id: int) -> Report | None:
         status=ReportStatus.DONE,
         file=saved,
         csv_file=figures,
-        appendix_file=appendix,
-        appendix_pages=rendered.appendix_pages,
-        appendix_size=len(rendered.appendix) if rendered.appendix is not None else None,
+        appendix_status=ReportStatus.QUEUED if rendered.appendix_pending else "",
         pages=rendered.pages,
         size=len(rendered.pdf),
         sha256=hashlib.sha256(rendered.pdf).hexdigest(),
@@ -244,6 +287,8 @@ def report_generate(*, report_id: int) -> Report | None:
         finished_at=timezone.now(),
     )
     report = Report.objects.get(pk=report_id)
+    if report.status == ReportStatus.DONE and report.appendix_status == ReportStatus.QUEUED:
+        _enqueue_appendix(report.pk)
     if report.status == ReportStatus.DONE:
         from .schedule import scheduled_report_done
 
@@ -270,6 +315,13 @@ def reports_redrive() -> int:
 
     for pk in stale:
         tasks.generate_report.delay(pk)
+    # Appendices whose task was lost after their report was done.
+    for pk in Report.objects.filter(
+        status=ReportStatus.DONE,
+        appendix_status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING),
+        finished_at__lt=cutoff,
+    ).values_list("pk", flat=True)[:100]:
+        tasks.generate_appendix.delay(pk)
     # Scheduled reports done whose officials' email was lost (worker gone, mail server down).
     for scheduled in ScheduledReport.objects.filter(
         notified_at__isnull=True, report__status=ReportStatus.DONE

@@ -20,6 +20,17 @@ def generate_report(report_id: int) -> str | None:
 
 
 @shared_task(
+    autoretry_for=(OperationalError, InterfaceError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def generate_appendix(report_id: int) -> str | None:
+    report = services.appendix_generate(report_id=report_id)
+    return report.appendix_status if report else None
+
+
+@shared_task(
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     max_retries=5,

@@ -458,7 +458,8 @@ def _consultation_data(objects: dict) -> None:
         report = reports.report_request(
             actor=officer, kind=ReportKind.CONSULTATION, subject_id=consultation.pk
         )
-        objects["pdf_report_appendix"] = reports.report_generate(report_id=report.pk)
+        reports.report_generate(report_id=report.pk)
+        objects["pdf_report_appendix"] = reports.appendix_generate(report_id=report.pk)
     assert objects["pdf_report_appendix"].appendix_file
     objects["subscription"] = ConsultationSubscription.objects.get(user=objects["alice"])
 

@@ -29,6 +29,23 @@ def _generate(consultation, actor):
     )
     report = services.report_generate(report_id=report.pk)
     assert report.status == ReportStatus.DONE, report.reason
+    if report.appendix_status:
+        # The appendix follows in its own task, once the report is done.
+        assert report.appendix_status == ReportStatus.QUEUED and report.appendix_file == ""
+        report = tasks_run_appendix(report)
+    return report
+
+
+def tasks_run_appendix(report):
+    from reports import tasks
+
+    assert tasks.generate_appendix(report.pk) == ReportStatus.DONE
+    report.refresh_from_db()
+    # Run again (a redelivered task): nothing changes.
+    name = report.appendix_file
+    assert tasks.generate_appendix(report.pk) == ReportStatus.DONE
+    report.refresh_from_db()
+    assert report.appendix_file == name
     return report
 
 
@@ -43,6 +60,7 @@ def test_at_the_threshold_the_appendix_stays_in_the_report(
     settings.REPORTS_APPENDIX_SEPARATE_ABOVE = 2  # the known consultation has 2 published
     report = _generate(known_consultation, communications_officer)
     assert report.appendix_file == "" and report.appendix_pages is None
+    assert report.appendix_status == ""
     _reader, lines = _lines(_read(report.file))
     assert "Annexe : toutes les réponses écrites publiées" in lines
     assert "Annexe : dans un document séparé" not in "\n".join(lines)
@@ -118,3 +136,20 @@ def test_a_report_without_a_separate_appendix_has_none_to_serve(
     client = CouncilClient(dinan).login_as(council_admin)
     assert client.get(f"/staff/reports/{report.pk}/appendix/").status_code == 404
     assert client.get(f"/api/v1/reports/{report.pk}/").json()["appendix_url"] is None
+
+
+def test_the_appendix_is_enqueued_once_the_report_is_done(
+    known_consultation, communications_officer, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORTS_APPENDIX_SEPARATE_ABOVE = 1
+    report = services.report_request(
+        actor=communications_officer,
+        kind=ReportKind.CONSULTATION,
+        subject_id=known_consultation.pk,
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.report_generate(report_id=report.pk)
+    assert len(callbacks) == 1  # the appendix's task, run by the eager worker
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DONE and report.appendix_status == ReportStatus.DONE
+    assert private_document_storage().exists(report.appendix_file)
