@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.permissions import HasRole
 
 from . import policy, selectors, services
-from .models import Report, ReportKind, ReportStatus
+from .models import PERIOD_KINDS, Report, ReportKind, ReportStatus
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -41,13 +41,23 @@ class ReportSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "file_url",
+            "appendix_status",
+            "appendix_url",
         ]
         read_only_fields = fields
+
+    appendix_url = serializers.SerializerMethodField()
 
     def get_file_url(self, report: Report) -> str | None:
         if report.status != ReportStatus.DONE:
             return None
         return reverse("reports_staff:file", args=[report.pk])
+
+    def get_appendix_url(self, report: Report) -> str | None:
+        """The appendix when it is a document of its own (long consultation reports)."""
+        if report.status != ReportStatus.DONE or not report.appendix_file:
+            return None
+        return reverse("reports_staff:appendix", args=[report.pk])
 
 
 class ReportRequestSerializer(serializers.Serializer):
@@ -83,7 +93,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         values: dict[str, Any] = data.validated_data
         parameters = {}
-        if values["kind"] == ReportKind.STREET:
+        if values["kind"] in PERIOD_KINDS:
             parameters = {
                 "start": str(values.get("start", "")),
                 "end": str(values.get("end", "")),

@@ -1,11 +1,12 @@
 """The consultation report: the figures come from the consultations' selectors (tallies in SQL,
 small neighbourhood cells already suppressed); this module only lays them out as a PDF."""
 
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -13,7 +14,14 @@ from django.utils.translation import gettext as _
 
 from civic.consultations import selectors as consultation_selectors
 from civic.consultations.eligibility import effective_eligibility
-from civic.consultations.models import Consultation, Eligibility, QuestionKind
+from civic.consultations.models import (
+    Consultation,
+    ConsultationQuestion,
+    Eligibility,
+    QuestionKind,
+    TextAnswer,
+    TextStatus,
+)
 from community.selectors import verified_residents
 from tenants.models import current_council
 
@@ -73,6 +81,30 @@ def _eligible(consultation: Consultation) -> tuple[int, dict[str, int]]:
     return sum(by_hood.values()), {k: v for k, v in by_hood.items() if k}
 
 
+def _themes(consultation: Consultation) -> dict[int, list[tuple[str, int]]]:
+    """Themes of the published answers with their counts, by question, most frequent first
+    (counted in SQL: one row per question and theme)."""
+    answers = TextAnswer._meta.db_table
+    questions = ConsultationQuestion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT t.question_id, theme, count(*)
+            FROM {answers} t JOIN {questions} q ON q.id = t.question_id,
+                 jsonb_array_elements_text(t.themes) AS theme
+            WHERE q.consultation_id = %s AND t.status = %s
+              AND jsonb_typeof(t.themes) = 'array'
+            GROUP BY 1, 2
+            ORDER BY 1, 3 DESC, 2
+            """,  # noqa: S608  (table names from the models, values are parameters)
+            [consultation.pk, TextStatus.PUBLISHED],
+        )
+        by_question: dict[int, list[tuple[str, int]]] = {}
+        for question_id, theme, count in cursor.fetchall():
+            by_question.setdefault(question_id, []).append((theme, count))
+    return by_question
+
+
 def council_logo(council) -> str:
     """The council's logo as a file URI WeasyPrint can read, or "" without one."""
     if not council.logo:
@@ -97,17 +129,22 @@ def consultation_report_context(consultation: Consultation, report: Report) -> d
     by_question: dict[int, list] = {}
     for answer in texts:
         by_question.setdefault(answer.question_id, []).append(answer)
+    themes = _themes(consultation)
     questions = []
     for question in results["questions"]:
         answers = by_question.get(question["id"], [])
-        themes = Counter(theme for a in answers for theme in (a.themes or []))
         questions.append(
             {
                 **question,
+                # Number questions come without "answered": the ballots of their distribution.
+                "answered": question.get("answered")
+                if question.get("answered") is not None
+                else sum(d["count"] for d in question.get("distribution", [])),
                 "chart": _chart(question),
-                "themes": sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])),
+                "themes": themes.get(question["id"], []),
                 "quotes": answers[:QUOTES_PER_QUESTION],
                 "published_texts": len(answers),
+                "answers": answers,
             }
         )
     neighbourhoods = [
@@ -154,14 +191,49 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
         raise GenerationError(_("The consultation no longer exists."))
     if consultation.scheduled_at is None:
         raise GenerationError(_("The consultation is a draft: it has no results yet."))
+    from .selectors import consultation_csv
+    from .services import download_name
+
     council = current_council()
     with timezone.override(council.timezone):
         context = consultation_report_context(consultation, report)
+        # A long appendix is a document of its own; the report says where to find it.
+        separate = len(context["texts"]) > settings.REPORTS_APPENDIX_SEPARATE_ABOVE
+        context["appendix_separate"] = separate
+        context["appendix_name"] = download_name(report, "appendix")
         progress(20)
         html = render_to_string("reports/consultation.html", context)
-    progress(40)
+    progress(30)
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(80)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    figures = consultation_csv(context["results"])
+    if not separate:
+        progress(95)
+        return RenderedReport(pdf=pdf, pages=len(document.pages), figures=figures)
     progress(95)
-    return RenderedReport(pdf=pdf, pages=len(document.pages))
+    # The appendix follows in its own task (services.appendix_generate).
+    return RenderedReport(
+        pdf=pdf, pages=len(document.pages), figures=figures, appendix_pending=True
+    )
+
+
+def consultation_appendix_render(*, report: Report) -> tuple[bytes, int]:
+    """The appendix of a consultation report as a document of its own: every published
+    free-text answer, by question (PDF bytes, pages)."""
+    import weasyprint
+
+    from .services import GenerationError
+
+    consultation = (
+        Consultation.objects.prefetch_related("questions", "neighbourhoods")
+        .filter(pk=report.subject_id or 0)
+        .first()
+    )
+    if consultation is None:
+        raise GenerationError(_("The consultation no longer exists."))
+    with timezone.override(current_council().timezone):
+        context = consultation_report_context(consultation, report)
+        html = render_to_string("reports/consultation_appendix.html", context)
+    document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
+    return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)

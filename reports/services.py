@@ -29,10 +29,11 @@ from accounts.models import User
 from civic.consultations.models import Consultation
 from community.storage import private_document_storage
 from core.audit import audit_record
+from core.csv import csv_lines
 from tenants.models import current_council
 
 from . import policy
-from .models import Report, ReportKind, ReportStatus
+from .models import Report, ReportKind, ReportStatus, ScheduledReport
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,10 @@ class GenerationError(Exception):
 class RenderedReport:
     pdf: bytes
     pages: int
+    # The appendix is a document of its own, generated next (`appendix_generate`).
+    appendix_pending: bool = False
+    # The CSV of the figures (header, rows), from the same data as the PDF.
+    figures: tuple[list[str], list[list[Any]]] | None = None
 
 
 Progress = Callable[[int], None]
@@ -58,6 +63,15 @@ def _title(kind: str, subject_id: int | None, parameters: dict[str, Any]) -> str
 
         try:
             return street_title(parameters)
+        except ValueError as error:
+            raise ValidationError(
+                _("Give a period of at most a year: its first and last day.")
+            ) from error
+    if kind == ReportKind.ALERTS:
+        from .alerts import alerts_title
+
+        try:
+            return alerts_title(parameters)
         except ValueError as error:
             raise ValidationError(
                 _("Give a period of at most a year: its first and last day.")
@@ -122,6 +136,55 @@ def _enqueue(report_id: int) -> None:
     transaction.on_commit(send)
 
 
+def _enqueue_appendix(report_id: int) -> None:
+    def send() -> None:
+        from . import tasks
+
+        tasks.generate_appendix.delay(report_id)
+
+    transaction.on_commit(send)
+
+
+def appendix_generate(*, report_id: int) -> Report | None:
+    """Generate the separate appendix of a done report whose appendix is queued (or was
+    running when its worker died: written again under the same name). Idempotent like
+    `report_generate`: a finished appendix is left alone."""
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update()
+            .filter(
+                pk=report_id,
+                status=ReportStatus.DONE,
+                appendix_status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING),
+            )
+            .first()
+        )
+        if report is None:
+            return Report.objects.filter(pk=report_id).first()
+        report.appendix_status = ReportStatus.RUNNING
+        report.save(update_fields=["appendix_status"])
+    from .consultation import consultation_appendix_render
+
+    running = Report.objects.filter(pk=report_id, appendix_status=ReportStatus.RUNNING)
+    with translation.override(report.language or current_council().default_language):
+        try:
+            pdf, pages = consultation_appendix_render(report=report)
+        except OperationalError:
+            raise  # transient: the task retries, the appendix stays running
+        except Exception:
+            logger.exception("appendix of report %s failed", report_id)
+            running.update(appendix_status=ReportStatus.FAILED)
+            return Report.objects.get(pk=report_id)
+    name = _store(file_name(report, "appendix"), pdf)
+    running.update(
+        appendix_status=ReportStatus.DONE,
+        appendix_file=name,
+        appendix_pages=pages,
+        appendix_size=len(pdf),
+    )
+    return Report.objects.get(pk=report_id)
+
+
 def _claim(report_id: int) -> Report | None:
     """The report, now running, or None when there is nothing to do (unknown or finished)."""
     with transaction.atomic():
@@ -148,10 +211,25 @@ def _fail(report: Report, reason: str) -> None:
     )
 
 
-def file_name(report: Report) -> str:
-    """Fixed by the report: a second run writes over the first, never beside it."""
+def file_name(report: Report, part: str = "", extension: str = "pdf") -> str:
+    """Fixed by the report (and the part: "" for the report, "appendix"): a second run writes
+    over the first, never beside it."""
     subject = report.subject_id or 0
-    return f"reports/{report.kind}-{subject}-v{report.version}-r{report.pk}.pdf"
+    suffix = f"-{part}" if part else ""
+    return f"reports/{report.kind}-{subject}-v{report.version}-r{report.pk}{suffix}.{extension}"
+
+
+def download_name(report: Report, part: str = "", extension: str = "pdf") -> str:
+    """The file name a download gets (the report says where its appendix is by this name)."""
+    suffix = f"-{part}" if part else ""
+    return f"report-{report.kind}-{report.subject_id or 0}-v{report.version}{suffix}.{extension}"
+
+
+def _store(name: str, data: bytes) -> str:
+    storage = private_document_storage()
+    if storage.exists(name):
+        storage.delete(name)
+    return storage.save(name, ContentFile(data))
 
 
 def _render(report: Report, progress: Progress) -> RenderedReport:
@@ -163,6 +241,10 @@ def _render(report: Report, progress: Progress) -> RenderedReport:
         from .street import street_report_render
 
         return street_report_render(report=report, progress=progress)
+    if report.kind == ReportKind.ALERTS:
+        from .alerts import alerts_report_render
+
+        return alerts_report_render(report=report, progress=progress)
     raise GenerationError(_("Unknown kind of report."))
 
 
@@ -185,14 +267,18 @@ def report_generate(*, report_id: int) -> Report | None:
             logger.exception("report %s failed", report_id)
             _fail(report, _("Generation failed (%(error)s).") % {"error": type(error).__name__})
             return Report.objects.get(pk=report_id)
-    storage = private_document_storage()
-    name = file_name(report)
-    if storage.exists(name):
-        storage.delete(name)
-    saved = storage.save(name, ContentFile(rendered.pdf))
+    saved = _store(file_name(report), rendered.pdf)
+    figures = ""
+    if rendered.figures is not None:
+        header, rows = rendered.figures
+        figures = _store(
+            file_name(report, "figures", "csv"), "".join(csv_lines(header, rows)).encode()
+        )
     Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
         status=ReportStatus.DONE,
         file=saved,
+        csv_file=figures,
+        appendix_status=ReportStatus.QUEUED if rendered.appendix_pending else "",
         pages=rendered.pages,
         size=len(rendered.pdf),
         sha256=hashlib.sha256(rendered.pdf).hexdigest(),
@@ -200,7 +286,18 @@ def report_generate(*, report_id: int) -> Report | None:
         reason="",
         finished_at=timezone.now(),
     )
-    return Report.objects.get(pk=report_id)
+    report = Report.objects.get(pk=report_id)
+    if report.status == ReportStatus.DONE and report.appendix_status == ReportStatus.QUEUED:
+        _enqueue_appendix(report.pk)
+    if report.status == ReportStatus.DONE:
+        from .schedule import scheduled_report_done
+
+        try:
+            scheduled_report_done(report)
+        except Exception:
+            # The report is done; the officials' email is sent again by `reports_redrive`.
+            logger.exception("email about scheduled report %s failed", report_id)
+    return report
 
 
 def reports_redrive() -> int:
@@ -214,7 +311,20 @@ def reports_redrive() -> int:
         .values_list("pk", flat=True)[:100]
     )
     from . import tasks
+    from .schedule import scheduled_report_notify
 
     for pk in stale:
         tasks.generate_report.delay(pk)
+    # Appendices whose task was lost after their report was done.
+    for pk in Report.objects.filter(
+        status=ReportStatus.DONE,
+        appendix_status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING),
+        finished_at__lt=cutoff,
+    ).values_list("pk", flat=True)[:100]:
+        tasks.generate_appendix.delay(pk)
+    # Scheduled reports done whose officials' email was lost (worker gone, mail server down).
+    for scheduled in ScheduledReport.objects.filter(
+        notified_at__isnull=True, report__status=ReportStatus.DONE
+    ).values_list("pk", flat=True)[:100]:
+        scheduled_report_notify(scheduled_id=scheduled)
     return len(stale)

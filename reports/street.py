@@ -39,6 +39,26 @@ def _change(now: int, before: int) -> float | None:
     return round(100 * (now - before) / before, 1) if before else None
 
 
+def _dots(points: list[dict[str, Any]], radius: float = 2.2) -> str:
+    """Points as the subpaths of one SVG path of small discs: one element instead of one circle
+    per report (thousands of SVG elements made the PDF's layout and tagging slow)."""
+    return " ".join(
+        f"M{float(x) - radius:.1f} {y}a{radius} {radius} 0 1 0 {2 * radius} 0"
+        f"a{radius} {radius} 0 1 0 {-2 * radius} 0z"
+        for x, y in (p["xy"] for p in points)
+    )
+
+
+def _map_with_dots(drawn: dict[str, Any] | None) -> dict[str, Any] | None:
+    if drawn is None:
+        return None
+    return {
+        **drawn,
+        "open_dots": _dots([p for p in drawn["points"] if p["open"]]),
+        "closed_dots": _dots([p for p in drawn["points"] if not p["open"]]),
+    }
+
+
 def street_report_context(report: Report, period: Period) -> dict[str, Any]:
     figures = street_figures(period)
     previous = period.previous
@@ -49,7 +69,7 @@ def street_report_context(report: Report, period: Period) -> dict[str, Any]:
         "title": report.title,
         "figures": figures,
         "change": _change(figures["total"], figures["previous_total"]),
-        "map": street_map(period),
+        "map": _map_with_dots(street_map(period)),
         "first": period.start,
         "last": period.end - datetime.timedelta(days=1),
         "previous_first": previous.start,
@@ -63,6 +83,7 @@ def street_report_context(report: Report, period: Period) -> dict[str, Any]:
 def street_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
     import weasyprint
 
+    from .selectors import street_csv
     from .services import GenerationError, RenderedReport
 
     council = current_council()
@@ -79,4 +100,6 @@ def street_report_render(*, report: Report, progress: Callable[[int], None]) -> 
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(85)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
-    return RenderedReport(pdf=pdf, pages=len(document.pages))
+    return RenderedReport(
+        pdf=pdf, pages=len(document.pages), figures=street_csv(context["figures"])
+    )

@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from tenants.fanout import councils_fan_out
 
-from . import services
+from . import schedule, services
 
 
 @shared_task(
@@ -17,6 +17,33 @@ from . import services
 def generate_report(report_id: int) -> str | None:
     report = services.report_generate(report_id=report_id)
     return report.status if report else None
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def generate_appendix(report_id: int) -> str | None:
+    report = services.appendix_generate(report_id=report_id)
+    return report.appendix_status if report else None
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def monthly_street_report() -> int:
+    """The past month's street issues report in this council (reports.schedule: idempotent)."""
+    return schedule.monthly_street_report_ensure().report_id
+
+
+@shared_task
+def monthly_street_reports_everywhere() -> None:
+    councils_fan_out(monthly_street_report)
 
 
 @shared_task

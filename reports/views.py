@@ -16,7 +16,7 @@ from community.storage import private_document_storage
 from core.csv import csv_response
 
 from . import policy, selectors, services
-from .models import Report, ReportKind, ReportStatus
+from .models import PERIOD_KINDS, Report, ReportKind, ReportStatus
 
 reports_required = role_required(*policy.REPORT_ROLES)
 
@@ -53,7 +53,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
     subject_id: int | None = None
     parameters: dict[str, str] = {}
-    if kind == ReportKind.STREET:
+    if kind in PERIOD_KINDS:
         parameters = {
             "start": request.POST.get("start", "")[:10],
             "end": request.POST.get("end", "")[:10],
@@ -90,30 +90,43 @@ def report_progress(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
-@reports_required
-def report_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """The PDF, to the roles allowed only; behind nginx it is sent from an internal location."""
-    report = selectors.report_for(request.user, pk)
-    if report is None or report.status != ReportStatus.DONE or not report.file:
-        raise Http404
-    filename = f"report-{report.kind}-{report.subject_id or 0}-v{report.version}.pdf"
+def _stored_file(name: str, filename: str, content_type: str) -> HttpResponse:
+    """A file of the council's private storage; behind nginx, sent from an internal location."""
     prefix = getattr(settings, "PRIVATE_MEDIA_X_ACCEL_PREFIX", "")
     response: HttpResponse
     if prefix:
-        response = HttpResponse(content_type="application/pdf")
-        response["X-Accel-Redirect"] = (
-            f"{prefix.rstrip('/')}/{connection.schema_name}/{report.file}"
-        )
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{connection.schema_name}/{name}"
     else:
         try:
-            handle = private_document_storage().open(report.file, "rb")
+            handle = private_document_storage().open(name, "rb")
         except FileNotFoundError as error:
             raise Http404 from error
-        response = FileResponse(handle, content_type="application/pdf")
+        response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@reports_required
+def report_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF, to the roles allowed only."""
+    report = selectors.report_for(request.user, pk)
+    if report is None or report.status != ReportStatus.DONE or not report.file:
+        raise Http404
+    return _stored_file(report.file, services.download_name(report), "application/pdf")
+
+
+@reports_required
+def report_appendix(request: HttpRequest, pk: int) -> HttpResponse:
+    """The appendix of a report that has one as a document of its own (same roles)."""
+    report = selectors.report_for(request.user, pk)
+    if report is None or report.status != ReportStatus.DONE or not report.appendix_file:
+        raise Http404
+    return _stored_file(
+        report.appendix_file, services.download_name(report, "appendix"), "application/pdf"
+    )
 
 
 @reports_required
@@ -122,6 +135,13 @@ def report_figures_csv(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_for(request.user, pk)
     if report is None:
         raise Http404
+    if report.status == ReportStatus.DONE and report.csv_file:
+        # Written with the PDF: the figures as they were when the PDF was made.
+        return _stored_file(
+            report.csv_file,
+            services.download_name(report, extension="csv"),
+            "text/csv; charset=utf-8",
+        )
     figures = selectors.report_figures(report)
     if figures is None:
         raise Http404

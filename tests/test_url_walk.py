@@ -255,6 +255,7 @@ ID_PROVIDERS: dict[str, Callable[[Demo], dict]] = {
     "civic_api:consultations_api:consultation-results": _pk("consultation"),
     "reports_staff:progress": _pk("pdf_report"),
     "reports_staff:file": _pk("pdf_report"),
+    "reports_staff:appendix": _pk("pdf_report_appendix"),
     "reports_staff:figures_csv": _pk("pdf_report"),
     "reports_api:report-detail": _pk("pdf_report"),
     "reports_api:report-progress": _pk("pdf_report"),
@@ -445,6 +446,21 @@ def _consultation_data(objects: dict) -> None:
         actor=officer, kind=ReportKind.CONSULTATION, subject_id=consultation.pk
     )
     objects["pdf_report"] = reports.report_generate(report_id=report.pk)
+    # A version whose appendix is a document of its own (a published answer, a threshold of 0).
+    from django.test import override_settings
+
+    from civic.consultations.models import TextStatus
+
+    TextAnswer.objects.create(
+        question=text, text="Benches by the river.", status=TextStatus.PUBLISHED
+    )
+    with override_settings(REPORTS_APPENDIX_SEPARATE_ABOVE=0):
+        report = reports.report_request(
+            actor=officer, kind=ReportKind.CONSULTATION, subject_id=consultation.pk
+        )
+        reports.report_generate(report_id=report.pk)
+        objects["pdf_report_appendix"] = reports.appendix_generate(report_id=report.pk)
+    assert objects["pdf_report_appendix"].appendix_file
     objects["subscription"] = ConsultationSubscription.objects.get(user=objects["alice"])
 
 

@@ -4,6 +4,7 @@ environment (see README, "Configuration")."""
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -309,6 +310,8 @@ CELERY_TASK_ROUTES = {
     "community.group_buys.tasks.close_due_group_buys": _FANOUT_ROUTE,
     "reports.tasks.redrive_everywhere": _FANOUT_ROUTE,
     "reports.tasks.redrive": _FANOUT_ROUTE,
+    "reports.tasks.monthly_street_reports_everywhere": _FANOUT_ROUTE,
+    "reports.tasks.monthly_street_report": _FANOUT_ROUTE,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Expire co-optation requests, postcard codes and unreviewed proofs, in every council.
@@ -350,6 +353,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Reports: re-enqueue generation tasks the broker lost (the report rows are the truth).
     "reports-redrive": {"task": "reports.tasks.redrive_everywhere", "schedule": 900},
+    # The past month's street issues report in every council, on the 1st, then the elected
+    # officials' email. 12:30 in Paris (Celery uses TIME_ZONE) is still the 1st in every French
+    # council's own time zone (UTC-10 to UTC+12); each council takes "the past month" in its own.
+    "reports-monthly-street": {
+        "task": "reports.tasks.monthly_street_reports_everywhere",
+        "schedule": crontab(minute=30, hour=12, day_of_month=1),
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------
@@ -396,6 +406,11 @@ GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=3.0)
 GEOCODER_SEARCHES_PER_MINUTE = env.int("GEOCODER_SEARCHES_PER_MINUTE", default=60)
 CIVIC_REPORTS_PER_HOUR = env.int("CIVIC_REPORTS_PER_HOUR", default=10)
 
+# --- PDF reports (reports) ---------------------------------------------------------------------
+# Above this many published free-text answers, a consultation report's appendix (every answer)
+# is a document of its own beside the report, which says where to find it.
+REPORTS_APPENDIX_SEPARATE_ABOVE = env.int("REPORTS_APPENDIX_SEPARATE_ABOVE", default=200)
+
 # --- SMS ---------------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", default="core.sms.ConsoleBackend")
 # Where the Twilio backend finds the active council's credentials (the alerts app keeps them,
@@ -438,3 +453,7 @@ ALERTS_STALL_ALARM_SECONDS = env.float("ALERTS_STALL_ALARM_SECONDS", default=300
 # (`make run`, infra/docker-compose.yml), so an alert never waits behind routine work
 # (verification SMS, emails, PDF reports) on the default queue "celery".
 ALERTS_CELERY_QUEUE = env("ALERTS_CELERY_QUEUE", default="alerts")
+# What one SMS segment costs (the alerts report's cost estimate): Twilio's price for the
+# councils' destination country, in ALERTS_SEGMENT_CURRENCY.
+ALERTS_SEGMENT_PRICE = env("ALERTS_SEGMENT_PRICE", default="0.0798")
+ALERTS_SEGMENT_CURRENCY = env("ALERTS_SEGMENT_CURRENCY", default="EUR")

@@ -79,3 +79,33 @@ def test_consultation_report_is_tagged_with_title_and_language(generated):
         data = handle.read()
     assert generated.size == len(data)
     assert generated.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_number_question_is_reported_with_its_distribution(communications_officer, in_dinan):
+    from civic.consultations import services as consultation_services
+    from civic.consultations.models import QuestionKind
+    from civic.consultations.services import QuestionSpec
+    from tests.civic.consultations.conftest import citizen, make_consultation
+    from tests.factories import NeighbourhoodFactory
+
+    consultation = make_consultation(
+        communications_officer,
+        title="Trajets",
+        questions=[
+            QuestionSpec(kind=QuestionKind.NUMBER, label="Trajets", number_min=0, number_max=50)
+        ],
+    )
+    question = consultation.questions.get()
+    hood = NeighbourhoodFactory(name="Quartier du Port")
+    for trips in (2, 2, 4, 4, 4, 9):
+        consultation_services.participation_submit(
+            user=citizen(hood), consultation=consultation, raw={question.key: str(trips)}
+        )
+    report = services.report_request(
+        actor=communications_officer, kind=ReportKind.CONSULTATION, subject_id=consultation.pk
+    )
+    report = services.report_generate(report_id=report.pk)
+    assert report.status == ReportStatus.DONE, report.reason
+    lines = _text(_reader(report)).splitlines()
+    assert "6 réponses" in lines
+    assert "Moyenne : 4,17 · Médiane : 4" in lines

@@ -67,7 +67,9 @@ def test_retried_task_does_not_write_a_second_file(done_report):
     checksum = done_report.sha256
     # The broker redelivers the task after it finished: nothing to do.
     assert tasks.generate_report(done_report.pk) == ReportStatus.DONE
-    assert _report_files(done_report) == [os.path.basename(done_report.file)]
+    # The PDF and the CSV of its figures, once each.
+    written = sorted(os.path.basename(name) for name in (done_report.file, done_report.csv_file))
+    assert sorted(_report_files(done_report)) == written
     # The worker died after writing the file but before marking the report done: the
     # redelivered task claims it again and writes over the same name.
     Report.objects.filter(pk=done_report.pk).update(status=ReportStatus.RUNNING, progress=80)
@@ -75,7 +77,8 @@ def test_retried_task_does_not_write_a_second_file(done_report):
     report = Report.objects.get(pk=done_report.pk)
     assert report.attempts == 2 and report.progress == 100
     assert report.file == done_report.file
-    assert _report_files(report) == [os.path.basename(done_report.file)]
+    assert report.csv_file == done_report.csv_file
+    assert sorted(_report_files(report)) == written
     assert len(report.sha256) == 64 and checksum
 
 
@@ -196,8 +199,9 @@ def test_consultation_figures_as_csv_keep_small_cells_suppressed(done_report, di
     assert response.status_code == 200
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0].endswith("Lanvallay,Léhon,Quartier des Jacobins,Quartier du Port")
-    assert "Fermer le quai aux voitures ?,Yes,34,75.6,,<5,<5,11,19" in lines
-    assert "Fermer le quai aux voitures ?,No,11,24.4,,<5,<5,<5,<5" in lines
+    # Written with the PDF, in its language (the council's: French).
+    assert "Fermer le quai aux voitures ?,Oui,34,75.6,,<5,<5,11,19" in lines
+    assert "Fermer le quai aux voitures ?,Non,11,24.4,,<5,<5,<5,<5" in lines
     assert (
         CouncilClient(dinan)
         .login_as(request.getfixturevalue("agent"))

@@ -1,0 +1,66 @@
+"""The alerts report for a period: figures from `alerts.statistics` (SQL aggregates), laid out
+as a PDF like the street issues report (cover, contents, running header and footer)."""
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alerts.statistics import alert_figures
+from civic.statistics import period_of_days
+from tenants.models import current_council
+
+from .consultation import council_logo
+from .models import Report
+from .street import parse_period
+from .templatetags.report_format import day
+
+
+def alerts_title(parameters: dict[str, Any]) -> str:
+    first, last = parse_period(parameters)
+    return _("SMS alerts from %(start)s to %(end)s") % {"start": day(first), "end": day(last)}
+
+
+def alerts_report_context(report: Report, first: datetime.date, last: datetime.date) -> dict:
+    period = period_of_days(first, last)
+    council = current_council()
+    return {
+        "council": council,
+        "logo": council_logo(council),
+        "report": report,
+        "title": report.title,
+        "figures": alert_figures(period.start, period.end),
+        "first": first,
+        "last": last,
+        "generated_at": timezone.now(),
+        "generated_by": report.requested_by.full_name if report.requested_by else "",
+        "language": report.language or council.default_language,
+    }
+
+
+def alerts_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
+    import weasyprint
+
+    from .selectors import alerts_csv
+    from .services import GenerationError, RenderedReport
+
+    council = current_council()
+    with timezone.override(council.timezone):
+        try:
+            first, last = parse_period(report.parameters)
+        except ValueError as error:
+            raise GenerationError(_("The period of the report is not valid.")) from error
+        context = alerts_report_context(report, first, last)
+        progress(30)
+        html = render_to_string("reports/alerts.html", context)
+    progress(50)
+    document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
+    progress(85)
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    return RenderedReport(
+        pdf=pdf, pages=len(document.pages), figures=alerts_csv(context["figures"])
+    )
