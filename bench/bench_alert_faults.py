@@ -28,7 +28,7 @@ so that 10,000 recipients take 100 s rather than 17 minutes per fault. The worke
 settings module only for its "beat runs only the re-driver" switch.
 
     python bench/bench_alert_faults.py [postgresql,redis,kill,503,429,lost]
-    (env from `infra/dev/services.sh env`; BENCH_FAULT_RECIPIENTS, BENCH_FAULT_RATE)
+    (env from `infra/dev/services.sh env`; BENCH_FAULT_RECIPIENTS, BENCH_FAULT_RATE; ≈17 minutes)
 
 It restarts this checkout's own PostgreSQL and Redis (.run/), and works in the benchmarks'
 database (bench/_setup.py), in the council of bench/bench_alerts.py.
