@@ -6,11 +6,11 @@
    no callbacks) by one Celery worker with two processes, pacing set far above (goal: >= 500/s).
 3. Pacing accuracy at a configured 100 messages per second.
 
-Run with the development services and your own database, e.g.:
-    set -a; eval "$(bash infra/dev/services.sh env)"; set +a
-    DATABASE_URL=postgres://commune:commune@127.0.0.1:55432/commune_alerts \\
-      DJANGO_SETTINGS_MODULE=config.settings.dev .venv/bin/python bench/bench_alerts.py
-It creates (once) a council "bench-alerts" with 100,000 subscribed residents in that database.
+    python bench/bench_alerts.py [1,2,3]      (env from `infra/dev/services.sh env`)
+
+It works in the benchmarks' own database (bench/_setup.py: BENCH_DATABASE_URL, or DATABASE_URL's
+name + "_bench"), where it creates (once) a council "bench-alerts" with 100,000 subscribed
+residents. The Twilio account is the development settings' (the simulator's).
 """
 
 import itertools
@@ -26,23 +26,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-ACCOUNT_SID, AUTH_TOKEN = "AC" + "b" * 32, "bench-auth-token"
-MESSAGING_SERVICE_SID = "MG" + "b" * 32
-os.environ.update(
-    TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-    TWILIO_MESSAGING_SERVICE_SID=MESSAGING_SERVICE_SID,
-)
-
-import django
-
-django.setup()
-
+from _setup import ROOT, bench_council, bench_database
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
@@ -60,20 +45,8 @@ def free_port() -> int:
 
 
 def council() -> Council:
-    call_command("migrate", verbosity=0)
-    from tenants.services import council_create, platform_ensure_public
-
-    platform_ensure_public()
-    found = Council.objects.filter(slug="bench-alerts").first()
-    if found is None:
-        found = council_create(
-            slug="bench-alerts",
-            name="Bench Alerts",
-            domains=["bench-alerts.localhost"],
-            admin_email="admin@bench.example",
-            admin_password=uuid.uuid4().hex,
-        ).council
-    return found
+    bench_database()
+    return bench_council("bench-alerts", "Bench Alerts", admin_email="admin@bench.example")
 
 
 def residents() -> None:
@@ -115,7 +88,7 @@ def officer() -> User:
     )
 
 
-def new_alert(author: User) -> Alert:
+def new_alert(author: User, **fields) -> Alert:
     from django.core.cache import cache
 
     from alerts.services import alert_create
@@ -129,6 +102,7 @@ def new_alert(author: User) -> Alert:
             "language": "en",
             "sms_body": "Flood warning: keep away from the river.",
             "whole_council": True,
+            **fields,
         },
     )
 
@@ -274,11 +248,9 @@ class Stack:
         purge(self.queue)
 
 
-def run_alert(stack: Stack, author: User, *, recipients: int, rate: int) -> list[float]:
-    """Send to the first `recipients` residents at `rate`; returns the simulator's arrival
-    times of the messages."""
-    from alerts.services import alert_send
-
+def only_first(recipients: int, *, rate: int) -> None:
+    """The next alert goes to the first `recipients` residents (the others' subscriptions are
+    paused), at `rate` messages per second."""
     AlertSettings.objects.update_or_create(pk=1, defaults={"send_rate": rate})
     AlertSubscription.objects.update(paused=False)
     AlertSubscription.objects.filter(
@@ -286,6 +258,14 @@ def run_alert(stack: Stack, author: User, *, recipients: int, rate: int) -> list
         .order_by("id")
         .values("id")[recipients:]
     ).update(paused=True)
+
+
+def run_alert(stack: Stack, author: User, *, recipients: int, rate: int) -> list[float]:
+    """Send to the first `recipients` residents at `rate`; returns the simulator's arrival
+    times of the messages."""
+    from alerts.services import alert_send
+
+    only_first(recipients, rate=rate)
     stack.reset()
     alert = alert_send(alert=new_alert(author), actor=author)
     deadline = time.monotonic() + 600

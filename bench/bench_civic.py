@@ -11,54 +11,17 @@ go through the whole Django stack (middleware, tenant routing, templates) with t
 import os
 import random
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ.setdefault("DEBUG", "false")
+from _setup import bench_council, bench_database
 
 REPORTS = int(os.environ.get("BENCH_CIVIC_REPORTS", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-SLUG, HOST = "bench-civic", "bench-civic.localhost"
+SLUG = "bench-civic"
+HOST = f"{SLUG}.localhost"
 CENTRE = (48.4553, -2.0502)
 BENCH_PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway council in its own database)
-
-
-def _bench_database_url() -> str:
-    explicit = os.environ.get("BENCH_DATABASE_URL")
-    if explicit:
-        return explicit
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
-def setup() -> None:
-    url = _bench_database_url()
-    _ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", verbosity=0)
 
 
 def seed():
@@ -66,19 +29,9 @@ def seed():
     from django.utils import timezone
     from django_tenants.utils import tenant_context
 
-    from tenants.models import Council
-    from tenants.services import council_create, platform_ensure_public
-
-    platform_ensure_public()
-    council = Council.objects.filter(slug=SLUG).first()
-    if council is None:
-        council = council_create(
-            slug=SLUG,
-            name="Bench Civic",
-            domains=[HOST],
-            admin_email="admin@bench.example",
-            admin_password=BENCH_PASSWORD,
-        ).council
+    council = bench_council(
+        SLUG, "Bench Civic", admin_email="admin@bench.example", admin_password=BENCH_PASSWORD
+    )
     with tenant_context(council):
         from accounts.services import staff_member_create
         from civic import demo
@@ -279,7 +232,7 @@ def serializers_compared(count: int) -> None:
 
 
 def main() -> None:
-    setup()
+    bench_database()
     from django.db import connection
     from django.test import Client
     from django_tenants.utils import tenant_context

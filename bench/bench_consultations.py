@@ -12,55 +12,17 @@ It uses its own database: BENCH_DATABASE_URL, or DATABASE_URL's database name + 
 
 import os
 import random
-import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ.setdefault("DEBUG", "false")
+from _setup import bench_council, bench_database, percentiles
 
 BALLOTS = int(os.environ.get("BENCH_CONSULTATION_BALLOTS", "10000"))
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "200"))
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
-SLUG, HOST = "bench-consult", "bench-consult.localhost"
+SLUG = "bench-consult"
+HOST = f"{SLUG}.localhost"
 TITLE = "Bench: 10 questions"
-
-
-def _bench_database_url() -> str:
-    explicit = os.environ.get("BENCH_DATABASE_URL")
-    if explicit:
-        return explicit
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
-def setup() -> None:
-    url = _bench_database_url()
-    _ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", verbosity=0)
 
 
 def _answer(rng: random.Random, questions) -> dict:
@@ -87,19 +49,12 @@ def seed():
     from django.utils import timezone
     from django_tenants.utils import tenant_context
 
-    from tenants.models import Council
-    from tenants.services import council_create, platform_ensure_public
-
-    platform_ensure_public()
-    council = Council.objects.filter(slug=SLUG).first()
-    if council is None:
-        council = council_create(
-            slug=SLUG,
-            name="Bench Consult",
-            domains=[HOST],
-            admin_email="admin@bench-consult.example",
-            admin_password="bench-password-123",
-        ).council
+    council = bench_council(
+        SLUG,
+        "Bench Consult",
+        admin_email="admin@bench-consult.example",
+        admin_password="bench-password-123",
+    )
     with tenant_context(council):
         from accounts.services import staff_member_create
         from civic.consultations import services
@@ -217,18 +172,8 @@ def _people(count: int, hoods) -> list:
     return users
 
 
-def percentiles(samples_ms: list[float]) -> str:
-    # As bench/_setup.py, which is not imported: it sets Django up on the development database.
-    ordered = sorted(samples_ms)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    return (
-        f"p50 {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms, max {ordered[-1]:.2f} ms "
-        f"(n={len(ordered)})"
-    )
-
-
 def main() -> None:
-    setup()
+    bench_database()
     from django_tenants.utils import tenant_context
 
     council, consultation, hoods = seed()

@@ -5,18 +5,10 @@ Run with the dev services and your own database, after `manage.py load_demo`:
 Everything it creates is rolled back.
 """
 
-import os
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-
-import django
-
-django.setup()
-
+import _setup  # noqa: F401  (Django, on the development database)
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context

@@ -7,8 +7,6 @@ schema of the council it asks for. Tests that need committed data (a worker must
 """
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,8 @@ from django.utils import translation
 from django_tenants.utils import schema_context
 
 from tenants.models import Council
+
+from .live_processes import spawn_celery_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 # One outbox per Redis database, so parallel test runs (COMMUNE_TEST_REDIS_DB) do not mix.
@@ -198,59 +198,6 @@ def committed_db(django_db_blocker):
     with django_db_blocker.unblock():
         yield
         connection.set_schema_to_public()
-
-
-def spawn_celery_worker(
-    name: str,
-    log_path: Path,
-    *,
-    pool: tuple[str, ...] = ("-P", "solo"),
-    queue: str | None = None,
-    extra_env: dict[str, str] | None = None,
-    own_process_group: bool = False,
-) -> subprocess.Popen:
-    """A real `celery worker` process on the test broker and the test database. Its output goes
-    to `log_path` (the file is closed when the process is reaped by the caller: `proc.log`)."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=(
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
-        **(extra_env or {}),
-    )
-    args = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        *pool,
-        "-l",
-        "info",
-        "--without-gossip",
-        "--without-mingle",
-        "-n",
-        f"{name}@%h",
-    ]
-    if queue:
-        args += ["-Q", queue]
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "w")  # noqa: SIM115  (owned by the process, closed by its owner)
-    proc = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed arguments)
-        args,
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=own_process_group,
-    )
-    proc.log = log  # type: ignore[attr-defined]
-    return proc
 
 
 @pytest.fixture(scope="session")

@@ -8,96 +8,26 @@ The workers run `celery beat` with only the re-driver (every REDRIVE_SECONDS; an
 for REDRIVE_STALL is re-driven): that, not the broker, is what brings lost batches back.
 """
 
-import shutil
-import subprocess
 import time
 from collections import Counter
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django_tenants.utils import tenant_context
 
 from alerts.models import Alert, AlertSettings
 from alerts.simulator import TwilioSimulator
+from tests.live_processes import PG_DATA, postgresql_restart, redis_cli, redis_restart, wait
 
 from . import test_live
 from .conftest import ACCOUNT_SID, AUTH_TOKEN
-from .test_live import LEASE, REDRIVE_STALL, Workers, _people, _send, _staff, _wait
+from .test_live import LEASE, REDRIVE_STALL, Workers, _people, _send, _staff
 
 # The live tests' fixtures, shared by name.
 dinan_committed = test_live.dinan_committed
 queue = test_live.queue
 
 pytestmark = pytest.mark.live
-ROOT = Path(__file__).resolve().parents[2]
-PG_DATA = ROOT / ".run" / "pgdata"
 BACKOFF_MAX = "1"  # seconds: scaled-down provider backoff (30 s in production)
-
-
-def _pg_ctl(*args: str) -> None:
-    binary = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))), None)
-    command = [str(binary) if binary else shutil.which("pg_ctl") or "pg_ctl", "-D", str(PG_DATA)]
-    owner = ["runuser", "-u", "postgres", "--"] if PG_DATA.stat().st_uid != 0 else []
-    subprocess.run([*owner, *command, *args], check=True, capture_output=True, timeout=60)  # noqa: S603
-
-
-def _redis_port() -> int:
-    return urlsplit(settings.CACHES["default"]["LOCATION"]).port or 6379
-
-
-def _redis_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
-        ["redis-cli", "-p", str(_redis_port()), *args],  # noqa: S607
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
-
-
-def _redis_start() -> None:
-    redis_dir = ROOT / ".run" / "redis"
-    subprocess.run(  # noqa: S603
-        [  # noqa: S607  (the same command as infra/dev/services.sh)
-            "redis-server",
-            "--port",
-            str(_redis_port()),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(redis_dir),
-            "--daemonize",
-            "yes",
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-            "--pidfile",
-            str(redis_dir / "redis.pid"),
-            "--logfile",
-            str(redis_dir / "redis.log"),
-        ],
-        check=True,
-        timeout=30,
-    )
-    _wait(lambda: _redis_cli("ping").stdout.strip() == b"PONG", 20, "Redis to start")
-
-
-def _reconnect() -> None:
-    """This process' connection died with the server: the next query opens a new one."""
-    connection.close()
-
-    def ready() -> bool:
-        try:
-            connection.ensure_connection()
-            return True
-        except Exception:
-            connection.close()
-            return False
-
-    _wait(ready, 60, "PostgreSQL to accept connections")
 
 
 @pytest.fixture
@@ -112,9 +42,11 @@ def outage(dinan_committed, queue, settings):
     workers = Workers(queue, simulator)
     env = {"ALERTS_RETRY_BACKOFF_MAX_SECONDS": BACKOFF_MAX}
 
-    def run(fault, *, total: int = 600, started_at: int = 150, bound: float = 60) -> dict:
-        workers.start("a", concurrency=2, visibility_timeout=3600, beat=True, extra_env=env)
-        workers.start("b", concurrency=2, visibility_timeout=3600, beat=True, extra_env=env)
+    def run(
+        fault, *, total: int = 600, started_at: int = 150, bound: float = 60, beat: bool = True
+    ) -> dict:
+        workers.start("a", concurrency=2, visibility_timeout=3600, beat=beat, extra_env=env)
+        workers.start("b", concurrency=2, visibility_timeout=3600, beat=beat, extra_env=env)
         with tenant_context(council):
             config, _ = AlertSettings.objects.get_or_create(pk=1)
             config.send_rate = 100
@@ -123,11 +55,11 @@ def outage(dinan_committed, queue, settings):
             officer = _staff(made, "fault-officer@dinan.example")
             alert = _send(made, officer, severity="Severe")
             alert_id = alert.pk
-        _wait(lambda: len(simulator.state()["messages"]) >= started_at, 60, "sending to start")
+        wait(lambda: len(simulator.state()["messages"]) >= started_at, 60, "sending to start")
         fault()
         fault_ended = time.monotonic()
         with tenant_context(council):
-            _wait(
+            wait(
                 lambda: Alert.objects.get(pk=alert_id).completed_at is not None,
                 bound + total / 100,
                 "the alert to complete after the fault",
@@ -153,32 +85,30 @@ def outage(dinan_committed, queue, settings):
 def test_postgresql_restarted_mid_send_completes_the_alert(outage):
     run, _workers, _simulator = outage
 
-    def restart() -> None:
-        _pg_ctl("-m", "fast", "-w", "stop")
-        time.sleep(3)
-        _pg_ctl("-l", str(PG_DATA / "server.log"), "-w", "start")
-        _reconnect()
-
-    result = run(restart)
+    result = run(postgresql_restart)
     assert result["recovery"] < 60 + REDRIVE_STALL
 
 
 def test_redis_restarted_mid_send_completes_the_alert(outage):
     run, _workers, _simulator = outage
 
-    def restart() -> None:
-        _redis_cli("shutdown")
-        time.sleep(3)
-        _redis_start()
-
-    result = run(restart)
+    result = run(redis_restart)
     assert result["recovery"] < 60
+
+
+def test_redis_restarted_mid_send_completes_the_alert_without_the_re_driver(outage):
+    """No beat, an hour of visibility timeout: only the running batch tasks can finish the
+    alert. The broker is that same Redis, so a task could not hand itself back to it (a retry
+    published while it is down is lost): it waits for Redis in the task instead."""
+    run, _workers, _simulator = outage
+    result = run(redis_restart, beat=False, bound=30)
+    assert result["recovery"] < 30
 
 
 def test_redis_flushed_mid_send_completes_the_alert(outage):
     """Every queued and unacknowledged task is gone: only the re-driver can bring them back."""
     run, _workers, _simulator = outage
-    result = run(lambda: _redis_cli("flushall"))
+    result = run(lambda: redis_cli("flushall"))
     assert result["recovery"] < 60
 
 

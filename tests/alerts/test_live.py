@@ -16,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.utils import timezone
@@ -34,7 +33,7 @@ from alerts.models import (
 )
 from alerts.simulator import TwilioSimulator
 from tenants.models import Council
-from tests.conftest import spawn_celery_worker
+from tests.live_processes import AlertWorkers, wait
 
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID
 
@@ -83,14 +82,26 @@ def queue(settings):
         connection.default_channel.queue_purge(name)
 
 
-class Workers:
-    """`celery worker` processes of our own, each in its own process group (so a SIGKILL takes
-    the pool children with it, like a machine that dies)."""
+class Workers(AlertWorkers):
+    """The shared worker processes (tests/live_processes.py) with this module's scaled-down
+    timings; `beat` workers re-drive every REDRIVE_SECONDS alerts stalled for REDRIVE_STALL."""
 
     def __init__(self, queue: str, simulator: TwilioSimulator):
-        self.queue, self.simulator = queue, simulator
-        self.procs: list[subprocess.Popen] = []
-        LOGS.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            queue,
+            simulator.url,
+            logs=LOGS,
+            env={
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "TWILIO_MESSAGING_SERVICE_SID": MESSAGING_SERVICE_SID,
+                "ALERTS_SEND_CONCURRENCY": str(CONCURRENCY),
+                "ALERTS_CLAIM_LEASE_SECONDS": str(LEASE),
+                "ALERTS_REDRIVE_SECONDS": str(REDRIVE_SECONDS),
+                "ALERTS_REDRIVE_STALL_SECONDS": str(REDRIVE_STALL),
+                "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            },
+        )
 
     def start(
         self,
@@ -101,56 +112,7 @@ class Workers:
         beat: bool = False,
         extra_env: dict[str, str] | None = None,
     ) -> subprocess.Popen:
-        """`beat`: the worker also runs `celery beat` with only the alert re-driver scheduled,
-        every REDRIVE_SECONDS on this queue (alerts stalled for REDRIVE_STALL are re-driven)."""
-        pool = ["-P", "prefork", "-c", str(concurrency), "--without-heartbeat"]
-        env = dict(extra_env or {})
-        if beat:
-            pool += ["-B", "-s", str(LOGS / f"{self.queue}-{name}-beat")]
-            env |= {
-                "COMMUNE_TEST_BEAT_ONLY": "alerts-redrive",
-                "ALERTS_REDRIVE_SECONDS": str(REDRIVE_SECONDS),
-                "ALERTS_REDRIVE_STALL_SECONDS": str(REDRIVE_STALL),
-            }
-        proc = spawn_celery_worker(
-            f"{self.queue}-{name}",
-            LOGS / f"{self.queue}-{name}.log",
-            pool=tuple(pool),
-            queue=self.queue,
-            own_process_group=True,  # a SIGKILL takes the pool children too, like a dead machine
-            extra_env={
-                "COMMUNE_TEST_SMS_BACKEND": "core.sms.TwilioBackend",
-                "TWILIO_API_BASE_URL": self.simulator.url,
-                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "TWILIO_MESSAGING_SERVICE_SID": MESSAGING_SERVICE_SID,
-                "ALERTS_CELERY_QUEUE": self.queue,
-                "ALERTS_SEND_CONCURRENCY": str(CONCURRENCY),
-                "ALERTS_CLAIM_LEASE_SECONDS": str(LEASE),
-                "ALERTS_BATCH_SIZE": str(settings.ALERTS_BATCH_SIZE),
-                "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
-                "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-                "COMMUNE_TEST_LIVE_CELERY": "1",
-                **env,
-            },
-        )
-        self.procs.append(proc)
-        return proc
-
-    def kill(self, proc: subprocess.Popen) -> None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-            proc.log.close()
+        return super().start(name, concurrency, visibility_timeout, beat=beat, extra_env=extra_env)
 
 
 @pytest.fixture
@@ -216,15 +178,6 @@ def _send(made: dict, officer: User, **fields) -> Alert:
     return alert_send(alert=alert, actor=officer)
 
 
-def _wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_end_to_end_through_worker_simulator_and_webhooks(dinan_committed, web, queue):
     """Sent by a worker, signed callbacks from the simulator over HTTP update the rows; a STOP
     reply posted by the simulator opts the number out for the next alert."""
@@ -244,7 +197,7 @@ def test_end_to_end_through_worker_simulator_and_webhooks(dinan_committed, web, 
             people = _people(made, 8, "e2e")
             officer = _staff(made, "e2e-officer@dinan.example")
             alert = _send(made, officer)
-            _wait(
+            wait(
                 lambda: not alert.recipients.filter(status_rank__lt=4).exists(),
                 60,
                 "every message to reach a final status",
@@ -261,7 +214,7 @@ def test_end_to_end_through_worker_simulator_and_webhooks(dinan_committed, web, 
             assert simulator.send_inbound(url=url, from_=stopper, body="STOP") == 200
             assert OptOut.objects.of_phone(stopper).exists()
             second = _send(made, officer, headline="Update")
-            _wait(
+            wait(
                 lambda: not second.recipients.filter(status_rank__lt=2).exists(),
                 60,
                 "the second alert to be handed over",
@@ -292,7 +245,7 @@ def test_worker_killed_mid_alert_loses_nobody_and_duplicates_only_what_was_in_fl
             officer = _staff(made, "kill-officer@dinan.example")
             alert = _send(made, officer)
 
-            _wait(lambda: len(simulator.state()["messages"]) >= 150, 60, "sending to start")
+            wait(lambda: len(simulator.state()["messages"]) >= 150, 60, "sending to start")
             workers.kill(first)
             killed_at = len(simulator.state()["messages"])
             in_flight = set(
@@ -306,7 +259,7 @@ def test_worker_killed_mid_alert_loses_nobody_and_duplicates_only_what_was_in_fl
             # visibility timeout takes them back.
             time.sleep(VISIBILITY_TIMEOUT + 1)
             workers.start("second")
-            _wait(
+            wait(
                 lambda: Alert.objects.get(pk=alert.pk).completed_at is not None,
                 120,
                 "the alert to complete after the restart",
@@ -365,14 +318,14 @@ def test_pool_process_killed_mid_batch_is_redelivered_at_once(dinan_committed, q
             _people(made, total, "pool")
             officer = _staff(made, "pool-officer@dinan.example")
             alert = _send(made, officer)
-            _wait(lambda: len(simulator.state()["messages"]) >= 60, 60, "sending to start")
+            wait(lambda: len(simulator.state()["messages"]) >= 60, 60, "sending to start")
             (child,) = _children(worker.pid)
             os.kill(child, signal.SIGKILL)
             killed_at = len(simulator.state()["messages"])
             assert killed_at < total
             # Within the lease (8 s) and the rest of the batch (~4 s), not the hour it would
             # take had the task been left unacknowledged (and never, had it been acknowledged).
-            _wait(
+            wait(
                 lambda: Alert.objects.get(pk=alert.pk).completed_at is not None,
                 60,
                 "the batch to complete in a new pool process",

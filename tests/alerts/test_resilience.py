@@ -15,7 +15,7 @@ from alerts.models import Alert, AlertRecipient
 from alerts.selectors import alert_progress
 from alerts.services import alert_send
 from alerts.services.delivery import _claim, alert_batch_deliver
-from alerts.services.redrive import alerts_redrive, councils_sending
+from alerts.services.redrive import alert_redrive, alerts_redrive, councils_sending
 from tenants.models import Council, current_council
 from tests.conftest import make_user
 from tests.emails import assert_sent_by_council
@@ -194,6 +194,39 @@ def test_redriver_enqueues_only_stalled_alerts_and_completes_finished_ones(
     alert.refresh_from_db()
     assert alert.state == "sent" and alert.redriven_at is not None
     assert councils_sending([council]) == []
+
+
+def test_redriver_takes_back_a_started_batch_left_idle_while_the_alert_still_moves(
+    officer, settings
+):
+    """A killed worker's batch (started, then untouched) is enqueued again without waiting for
+    the whole alert to go quiet; a batch never started may just be waiting in the queue."""
+    settings.ALERTS_REDRIVE_STALL_SECONDS = 30
+    alert = draft(officer)
+    _rows_for(alert, 6)
+    ids = list(
+        AlertRecipient.objects.filter(alert=alert).order_by("id").values_list("id", flat=True)
+    )
+    long_ago = timezone.now() - timedelta(seconds=40)
+    for n, pk in enumerate(ids[:2]):
+        AlertRecipient.objects.filter(pk=pk).update(
+            status="accepted", status_rank=2, attempts=1, message_sid=f"SM{n:032x}"
+        )
+    AlertRecipient.objects.filter(id__in=ids[4:]).update(batch=1)
+    # Other batches move: the alert's heartbeat is fresh.
+    Alert.objects.filter(pk=alert.pk).update(
+        dispatched_at=long_ago, heartbeat_at=timezone.now(), progress_at=timezone.now()
+    )
+
+    # Touched a moment ago: its task may be running.
+    AlertRecipient.objects.filter(id__in=ids[:4]).update(
+        updated_at=timezone.now() - timedelta(seconds=5)
+    )
+    assert alert_redrive(Alert.objects.get(pk=alert.pk)) == []
+
+    AlertRecipient.objects.filter(id__in=ids[:4]).update(updated_at=long_ago)
+    AlertRecipient.objects.filter(id__in=ids[4:]).update(updated_at=long_ago)
+    assert alert_redrive(Alert.objects.get(pk=alert.pk)) == [0]
 
 
 def test_progress_says_stalled_and_staff_are_emailed_after_five_minutes(
