@@ -2,19 +2,21 @@
 itself; staff and organisers' actions write one audit row in the service's transaction.
 
 No oversell: a commitment changes the group buy's running total with one conditional UPDATE
-(`total + delta <= maximum`, still open, before the deadline) as the last statement of its
-transaction, and the database's CHECK constraint backs it. Closing locks the group buy's row,
-so a commitment either lands before the close (and is on the order) or is refused.
+(`total + delta <= maximum`, still open, before the deadline) inside the single statement that
+also writes the household's row, and the database's CHECK constraint backs it. Closing locks
+the group buy's row, so a commitment either lands before the close (and is on the order) or is
+refused.
 """
 
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +25,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.functions import Now
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -370,75 +371,141 @@ def commitment_set(
     idempotency_key: str = "",
 ) -> CommitmentOutcome:
     """Set the household's quantity (0 withdraws), until the deadline. A request repeated with
-    the same `idempotency_key` (and the same content) is applied once and answered the same."""
+    the same `idempotency_key` (and the same content) is applied once and answered the same.
+
+    Without a key the change is one statement in autocommit (see `_APPLY`): the group buy's row
+    is locked only while PostgreSQL runs it, never across a round trip to Python."""
     amount = _as_quantity(quantity)
+    if not idempotency_key:
+        return _commitment_apply(user, group_buy, amount)
+    outcome = CommitmentOutcome(group_buy=group_buy.pk, quantity=str(amount))
     with transaction.atomic():
-        if idempotency_key:
-            fingerprint = request_fingerprint(group_buy.pk, amount)
-            try:
-                # A concurrent twin waits here on the unique index until this one commits.
-                with transaction.atomic():
-                    record = IdempotentRequest.objects.create(
-                        user=user, key=idempotency_key[:100], fingerprint=fingerprint
-                    )
-            except IntegrityError:
-                previous = IdempotentRequest.objects.get(user=user, key=idempotency_key[:100])
-                if previous.fingerprint != fingerprint:
-                    raise ValidationError(
-                        _("This Idempotency-Key was used for another request."),
-                        code="idempotency_key_reused",
-                    ) from None
-                return CommitmentOutcome(**{**previous.response, "replayed": True})
-        outcome = _commitment_apply(user, group_buy, amount)
-        if idempotency_key:
-            record.response = asdict(outcome)
-            record.save(update_fields=["response"])
-        return outcome
+        fingerprint = request_fingerprint(group_buy.pk, amount)
+        try:
+            # A concurrent twin waits here on the unique index until this one commits. The
+            # answer is stored now: if the change is refused, the rollback takes the row away.
+            with transaction.atomic():
+                IdempotentRequest.objects.create(
+                    user=user,
+                    key=idempotency_key[:100],
+                    fingerprint=fingerprint,
+                    response=asdict(outcome),
+                )
+        except IntegrityError:
+            previous = IdempotentRequest.objects.get(user=user, key=idempotency_key[:100])
+            if previous.fingerprint != fingerprint:
+                raise ValidationError(
+                    _("This Idempotency-Key was used for another request."),
+                    code="idempotency_key_reused",
+                ) from None
+            return CommitmentOutcome(**{**previous.response, "replayed": True})
+        # The last statement before COMMIT: the group buy's row stays locked one round trip.
+        return _commitment_apply(user, group_buy, amount)
 
 
-_LOCK_HOUSEHOLD = f"""
-    INSERT INTO {Commitment._meta.db_table}
+_COMMITMENT_TABLE = Commitment._meta.db_table
+_GROUP_BUY_TABLE = GroupBuy._meta.db_table
+
+# One commitment in one statement, so the hot row (the group buy's) is locked for the time
+# PostgreSQL takes to run it and commit, not across round trips to a Python process that may be
+# waiting for a CPU or its GIL (with 200 clients at once that wait, not the SQL, was the time).
+#   1. `previous` locks the household's row, if any: two residents of one home (or two tabs)
+#      queue here, and the second reads the first's quantity once it committed.
+#   2. `applied` changes the total by the difference, only while the group buy is open, before
+#      its deadline, within its maximum and (against an edit meanwhile) the household limits and
+#      step; under READ COMMITTED a waiting UPDATE re-checks these on the row it finally locks.
+#   3. the household's row is deleted (0), changed or added only if `applied` returned a row;
+#      two new residents of one home adding at once: the second breaks the unique constraint and
+#      the whole statement (its change of the total included) is undone, then retried.
+# Locks are always taken household first, group buy second (closing takes only the group buy).
+_APPLY = f"""
+WITH previous AS (
+    SELECT id, quantity FROM {_COMMITMENT_TABLE}
+    WHERE group_buy_id = %(group_buy)s AND household_key = %(household)s
+    FOR UPDATE
+), applied AS (
+    UPDATE {_GROUP_BUY_TABLE}
+    SET total_committed = total_committed + %(quantity)s
+        - COALESCE((SELECT quantity FROM previous), 0)
+    WHERE id = %(group_buy)s AND status = %(open)s AND deadline > now()
+      AND total_committed + %(quantity)s - COALESCE((SELECT quantity FROM previous), 0)
+          <= maximum_total
+      AND (%(quantity)s = 0 OR (%(quantity)s BETWEEN household_min AND household_max
+                               AND mod(%(quantity)s, step) = 0))
+    RETURNING id
+), removed AS (
+    DELETE FROM {_COMMITMENT_TABLE}
+    WHERE %(quantity)s = 0 AND id = (SELECT id FROM previous) AND EXISTS (SELECT FROM applied)
+), changed AS (
+    UPDATE {_COMMITMENT_TABLE}
+    SET quantity = %(quantity)s, resident_id = %(user)s, updated_at = now()
+    WHERE %(quantity)s > 0 AND id = (SELECT id FROM previous) AND EXISTS (SELECT FROM applied)
+), added AS (
+    INSERT INTO {_COMMITMENT_TABLE}
         (group_buy_id, household_key, resident_id, quantity, handover, created_at, updated_at)
-    VALUES (%s, %s, %s, 0, '', now(), now())
-    ON CONFLICT (group_buy_id, household_key) DO UPDATE SET group_buy_id = EXCLUDED.group_buy_id
-    RETURNING id, quantity
-"""  # noqa: S608  (the table name is ours; values are parameters)
+    SELECT %(group_buy)s, %(household)s, %(user)s, %(quantity)s, '', now(), now()
+    WHERE %(quantity)s > 0 AND NOT EXISTS (SELECT FROM previous) AND EXISTS (SELECT FROM applied)
+)
+SELECT EXISTS (SELECT FROM applied), COALESCE((SELECT quantity FROM previous), 0)
+"""  # noqa: S608  (table names are ours; values are parameters)
+_UNIQUE_VIOLATION = "23505"  # SQLSTATE; the commitment table's only other unique key is its id
+
+
+def _household_taken(error: IntegrityError) -> bool:
+    """Another resident of the home added its row meanwhile. Told by the table, not by the
+    constraint's name: a council cloned from the template schema has its own names."""
+    diag = getattr(error.__cause__, "diag", None)
+    return (
+        getattr(error.__cause__, "sqlstate", "") == _UNIQUE_VIOLATION
+        and getattr(diag, "table_name", "") == _COMMITMENT_TABLE
+    )
 
 
 def _commitment_apply(user: User, group_buy: GroupBuy, quantity: Decimal) -> CommitmentOutcome:
+    # Reads first, outside any lock: who the resident is and whether they may commit this.
     residence = selectors.residence_of(user)
     _check_commitment(user, group_buy, residence, quantity)
-    key = residence.household_key if residence is not None else ""
-    # The household's row, created empty if new, and locked, in one statement: two residents of
-    # one home (or two tabs) queue here, and each sees the other's quantity before changing it.
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_HOUSEHOLD, [group_buy.pk, key, user.pk])
-        commitment_id, previous = cursor.fetchone()
-    delta = quantity - previous
-    if quantity == 0:
-        Commitment.objects.filter(pk=commitment_id).delete()
-    else:
-        Commitment.objects.filter(pk=commitment_id).update(
-            quantity=quantity, resident=user, updated_at=timezone.now()
-        )
-    if delta:
-        # Last statement before commit: the group buy's row stays locked for the shortest time.
-        applied = GroupBuy.objects.filter(
-            pk=group_buy.pk,
-            status=GroupBuyStatus.OPEN,
-            deadline__gt=Now(),
-            total_committed__lte=F("maximum_total") - delta,
-        ).update(total_committed=F("total_committed") + delta)
-        if not applied:
-            current = GroupBuy.objects.get(pk=group_buy.pk)
-            if current.status != GroupBuyStatus.OPEN or current.deadline <= timezone.now():
-                raise ValidationError(_("This group buy is closed."), code="closed")
-            left = current.maximum_total - current.total_committed + previous
-            message = _(
-                "Only %(left)s left for your household: the supplier's maximum is nearly reached."
-            ) % {"left": max(left, Decimal(0))}
-            raise ValidationError({"quantity": ValidationError(message, code="sold_out")})
+    params = {
+        "group_buy": group_buy.pk,
+        "household": residence.household_key if residence is not None else "",
+        "user": user.pk,
+        "quantity": quantity,
+        "open": GroupBuyStatus.OPEN.value,
+    }
+    for attempt in (1, 2):
+        try:
+            # A savepoint only inside a caller's transaction (a failed statement would abort
+            # it); in autocommit the statement is its own transaction.
+            with (
+                transaction.atomic() if connection.in_atomic_block else nullcontext(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(_APPLY, params)
+                applied, previous = cursor.fetchone()
+            break
+        except IntegrityError as error:
+            if attempt == 2 or not _household_taken(error):
+                raise
+    if not applied:
+        _refusal(user, group_buy, residence, quantity, previous)
     return CommitmentOutcome(group_buy=group_buy.pk, quantity=str(quantity))
+
+
+def _refusal(
+    user: User,
+    group_buy: GroupBuy,
+    residence: Residence | None,
+    quantity: Decimal,
+    previous: Decimal,
+) -> NoReturn:
+    """Why the statement changed nothing, read again from the group buy as it is now."""
+    current = GroupBuy.objects.get(pk=group_buy.pk)
+    _check_commitment(user, current, residence, quantity)  # closed meanwhile, limits changed
+    left = current.maximum_total - current.total_committed + previous
+    message = _(
+        "Only %(left)s left for your household: the supplier's maximum is nearly reached."
+    ) % {"left": max(left, Decimal(0))}
+    raise ValidationError({"quantity": ValidationError(message, code="sold_out")})
 
 
 def commitment_withdraw(*, user: User, group_buy: GroupBuy) -> CommitmentOutcome:
