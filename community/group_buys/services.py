@@ -10,6 +10,7 @@ refused.
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -18,19 +19,21 @@ from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any, NoReturn
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import forbid_multi_line_headers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.template.defaultfilters import floatformat
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import council_sender
 from core.audit import audit_record
 from core.images import clean_image
 from tenants.models import current_council
@@ -587,85 +590,145 @@ def group_buys_close_due() -> list[int]:
 
 def group_buy_notify(*, group_buy_id: int) -> int:
     """Email every household of a closed group buy its outcome, once: each batch claims its rows
-    (SKIP LOCKED, so two runs share the work) and marks them in the transaction that sends."""
+    (SKIP LOCKED, so two runs share the work) and marks them in the transaction that sends. One
+    mail connection serves every batch. A worker killed mid-batch rolls its batch back: those
+    rows are still unmarked, and the beat re-drives them (at worst a batch emailed twice)."""
     group_buy = GroupBuy.objects.prefetch_related("tiers").get(pk=group_buy_id)
     if group_buy.status == GroupBuyStatus.OPEN:
         return 0
     council = current_council()
-    link = council.base_url() + reverse("community:group_buy", args=[group_buy.pk])
+    outcome = _OutcomeEmails(group_buy, council)
     sent = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Commitment.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(group_buy=group_buy, notified_at=None)
-                .select_related("resident")
-                .order_by("pk")[:NOTIFY_BATCH]
-            )
-            if not batch:
-                return sent
-            messages = _outcome_emails(
-                group_buy,
-                [c for c in batch if c.resident is not None and c.resident.is_active],
-                council,
-                link,
-            )
-            with get_connection() as mail:
+    with get_connection() as mail:
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Commitment.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(group_buy=group_buy, notified_at=None)
+                    .select_related("resident")
+                    .order_by("pk")[:NOTIFY_BATCH]
+                )
+                if not batch:
+                    return sent
+                messages = outcome.messages(
+                    [c for c in batch if c.resident is not None and c.resident.is_active]
+                )
                 mail.send_messages(messages)
-            Commitment.objects.filter(pk__in=[c.pk for c in batch]).update(
-                notified_at=timezone.now()
-            )
-            sent += len(messages)
+                Commitment.objects.filter(pk__in=[c.pk for c in batch]).update(
+                    notified_at=timezone.now()
+                )
+                sent += len(messages)
 
 
-def _outcome_emails(
-    group_buy: GroupBuy, commitments: list[Commitment], council, link: str
-) -> list[EmailMessage]:
-    """One email per household, each in its resident's language (else the council's); the
-    template is compiled once and each language activated once per batch."""
-    confirmed = group_buy.status == GroupBuyStatus.CONFIRMED
-    template = get_template(
-        "community/group_buys/email_confirmed.txt"
-        if confirmed
-        else "community/group_buys/email_cancelled.txt"
-    )
-    price = group_buy.final_unit_price or Decimal(0)
+_SLOT = re.compile("\x1f(\\w+)\x1f")
 
-    def language(c: Commitment) -> str:
-        return (c.resident.language if c.resident else "") or council.default_language
 
-    messages = []
-    for lang, group in groupby(sorted(commitments, key=language), key=language):
-        with translation.override(lang):
+class _BatchEmail(EmailMessage):
+    """One email of a batch sharing Subject and From. The standard library's RFC 2047 encoding
+    of a non-ASCII header (every French subject) costs more than building the rest of the
+    message, so the batch encodes them once, exactly as Django does, and each message reuses
+    them."""
+
+    def __init__(self, *args: Any, encoded_headers: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.encoded_headers = encoded_headers
+
+    def message(self):  # type: ignore[no-untyped-def]  (Django's signature)
+        subject, from_email = self.subject, self.from_email
+        self.subject, self.from_email = "", "-"  # ASCII: nothing to encode
+        try:
+            message = super().message()
+        finally:
+            self.subject, self.from_email = subject, from_email
+        for name, value in self.encoded_headers.items():
+            message.replace_header(name, value)
+        return message
+
+
+class _OutcomeEmails:
+    """The outcome emails of one closed group buy, in each resident's language (else the
+    council's). Per language the body is rendered once with markers in the household's slots
+    (name, quantity, total, saving), and each household's email fills them in: the same text
+    as rendering the template for each, without doing it 5,000 times."""
+
+    def __init__(self, group_buy: GroupBuy, council) -> None:
+        self.group_buy = group_buy
+        self.council = council
+        self.confirmed = group_buy.status == GroupBuyStatus.CONFIRMED
+        self.price = group_buy.final_unit_price or Decimal(0)
+        self.template = get_template(
+            "community/group_buys/email_confirmed.txt"
+            if self.confirmed
+            else "community/group_buys/email_cancelled.txt"
+        )
+        self.link = council.base_url() + reverse("community:group_buy", args=[group_buy.pk])
+        self.from_email, self.reply_to = council_sender(council)
+        self._prepared: dict[str, tuple[str, str, dict[str, str]]] = {}
+
+    def _prepare(self, language: str) -> tuple[str, str, dict[str, str]]:
+        """The subject, body skeleton and encoded headers in `language` (active)."""
+        if language not in self._prepared:
             subject = (
                 _("Group buy confirmed: %(product)s")
-                if confirmed
+                if self.confirmed
                 else _("Group buy cancelled: %(product)s")
-            ) % {"product": group_buy.product}
-            for commitment in group:
-                resident = commitment.resident
-                if resident is None:
-                    continue
-                body = template.render(
-                    {
-                        "user": resident,
-                        "council": council,
-                        "group_buy": group_buy,
-                        "quantity": commitment.quantity,
-                        "unit_price": price,
-                        "total": selectors.money(price * commitment.quantity),
-                        "saving": selectors.saving(
-                            retail=group_buy.retail_price,
-                            unit_price=price,
-                            quantity=commitment.quantity,
+            ) % {"product": self.group_buy.product}
+            skeleton = self.template.render(
+                {
+                    "user": {"full_name": "\x1fname\x1f"},
+                    "council": self.council,
+                    "group_buy": self.group_buy,
+                    "quantity": "\x1fquantity\x1f",
+                    "unit_price": floatformat(self.price, 2),
+                    "total": "\x1ftotal\x1f",
+                    "saving": "\x1fsaving\x1f",
+                    "link": self.link,
+                }
+            )
+            encoded = {
+                name: forbid_multi_line_headers(name, value, None)[1]
+                for name, value in (("Subject", subject), ("From", self.from_email))
+            }
+            self._prepared[language] = (subject, skeleton, encoded)
+        return self._prepared[language]
+
+    def messages(self, commitments: list[Commitment]) -> list[EmailMessage]:
+        def language(c: Commitment) -> str:
+            return (c.resident.language if c.resident else "") or self.council.default_language
+
+        messages: list[EmailMessage] = []
+        for lang, group in groupby(sorted(commitments, key=language), key=language):
+            with translation.override(lang):
+                subject, skeleton, encoded = self._prepare(lang)
+                for commitment in group:
+                    resident = commitment.resident
+                    if resident is None:
+                        continue
+                    quantity = commitment.quantity
+                    slots = {
+                        "name": resident.full_name,
+                        "quantity": floatformat(quantity, "-2"),
+                        "total": floatformat(selectors.money(self.price * quantity), 2),
+                        "saving": floatformat(
+                            selectors.saving(
+                                retail=self.group_buy.retail_price,
+                                unit_price=self.price,
+                                quantity=quantity,
+                            ),
+                            2,
                         ),
-                        "link": link,
                     }
-                )
-                messages.append(
-                    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [resident.email])
-                )
-    return messages
+                    messages.append(
+                        _BatchEmail(
+                            subject,
+                            _SLOT.sub(lambda m, slots=slots: slots[m.group(1)], skeleton),
+                            self.from_email,
+                            [resident.email],
+                            reply_to=self.reply_to,
+                            encoded_headers=encoded,
+                        )
+                    )
+        return messages
 
 
 # --- pickup day --------------------------------------------------------------------------------

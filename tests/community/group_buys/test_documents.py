@@ -60,9 +60,9 @@ def test_purchase_order_pdf_holds_every_line_and_the_totals(confirmed):
         assert person.residence.address_line1 in text  # delivered to the home address
     for fact in ("Bon de commande", "Dinan", "Scierie du Jerzual", "78,00 € par stère"):
         assert fact in text, fact
-    # A line: number, household, address, quantity, total.
-    assert re.search(r"4\s+Household3\s+3 rue Haute, 22100 Dinan\s+4,50\s+351,00 €", text)
-    assert re.search(r"5\s+Household4\s+4 rue Haute, 22100 Dinan\s+0,50\s+39,00 €", text)
+    # A line: number, quantity, total, household and its address.
+    assert re.search(r"4\s+4,50\s+351,00 €\s+Household3, 3 rue Haute, 22100 Dinan", text)
+    assert re.search(r"5\s+0,50\s+39,00 €\s+Household4, 4 rue Haute, 22100 Dinan", text)
     for total in ("5 foyers", "Quantité\u00a0: 20 stère", "Total\u00a0: 1560,00 €"):
         assert total in text, text[-700:]
     assert "1900,00 €" in text and "340,00 €" in text  # retail and the saving
