@@ -294,6 +294,38 @@ class StaffGroupBuyListView(APIView):
         return Response(StaffGroupBuySerializer(created).data, status=status.HTTP_201_CREATED)
 
 
+class GroupBuyChangeSerializer(GroupBuyInSerializer):
+    """A PATCH: any of the fields of a new group buy (sent as a whole, `tiers` replace the
+    tiers), except the one it was copied from."""
+
+    duplicated_from = None  # type: ignore[assignment]  (DRF: a field removed in a subclass)
+
+
+class StaffGroupBuyDetailView(APIView):
+    """One group buy (GET); change it while it is open (PATCH, only the fields sent), with the
+    checks of the staff portal's form."""
+
+    permission_classes = staff_only
+
+    @extend_schema(responses=StaffGroupBuySerializer)
+    def get(self, request, pk: int):
+        found = get_object_or_404(
+            selectors.group_buys_for_staff().prefetch_related("tiers", "neighbourhoods"), pk=pk
+        )
+        return Response(StaffGroupBuySerializer(found).data)
+
+    @extend_schema(request=GroupBuyChangeSerializer, responses=StaffGroupBuySerializer)
+    def patch(self, request, pk: int):
+        group_buy = get_object_or_404(GroupBuy, pk=pk)
+        data = GroupBuyChangeSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "tiers" in fields:
+            fields["tiers"] = [(t["from_quantity"], t["unit_price"]) for t in fields["tiers"]]
+        services.group_buy_update(acting=request.user, group_buy=group_buy, **fields)
+        return self.get(request, pk)
+
+
 class StaffOrderView(APIView):
     """The purchase order's lines: one per household, with address, quantity and totals."""
 

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any, NoReturn
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -233,14 +234,18 @@ def group_buy_update(
     *,
     acting: User,
     group_buy: GroupBuy,
-    tiers: Sequence[selectors.Tier],
-    neighbourhoods: Iterable[Neighbourhood] = (),
+    tiers: Sequence[selectors.Tier] | None = None,
+    neighbourhoods: Iterable[Neighbourhood] | None = None,
     photo: UploadedFile | None = None,
     **fields: Any,
 ) -> GroupBuy:
-    """Change an open group buy. The maximum never drops below what households committed."""
+    """Change an open group buy (the web form sends every field, the API's PATCH only those it
+    changes: a field, the tiers or the neighbourhoods left out stay as they are). Validated as
+    a whole, as on creation; the maximum never drops below what households committed."""
     _require_manager(acting, group_buy)
     locked = GroupBuy.objects.select_for_update().get(pk=group_buy.pk)
+    if tiers is None:
+        tiers = selectors.tiers_of(locked)
     if locked.status != GroupBuyStatus.OPEN:
         raise ValidationError(_("This group buy is closed."), code="closed")
     before = _snapshot(locked)
@@ -261,7 +266,8 @@ def group_buy_update(
         setattr(locked, name, value)
     locked.save()
     _set_tiers(locked, tiers)
-    locked.neighbourhoods.set(list(neighbourhoods))
+    if neighbourhoods is not None:
+        locked.neighbourhoods.set(list(neighbourhoods))
     _save_photo(locked, photo)
     after = _snapshot(locked)
     changed = [k for k in after if after[k] != before[k]]
@@ -468,7 +474,7 @@ def _commitment_apply(user: User, group_buy: GroupBuy, quantity: Decimal) -> Com
     # Reads first, outside any lock: who the resident is and whether they may commit this.
     residence = selectors.residence_of(user)
     _check_commitment(user, group_buy, residence, quantity)
-    params = {
+    params: dict[str, Any] = {
         "group_buy": group_buy.pk,
         "household": residence.household_key if residence is not None else "",
         "user": user.pk,
@@ -623,6 +629,11 @@ def group_buy_notify(*, group_buy_id: int) -> int:
 _SLOT = re.compile("\x1f(\\w+)\x1f")
 
 
+def _fill(skeleton: str, slots: dict[str, str]) -> str:
+    """The skeleton with each marker replaced by its value (values are not scanned again)."""
+    return _SLOT.sub(lambda match: slots[match.group(1)], skeleton)
+
+
 class _BatchEmail(EmailMessage):
     """One email of a batch sharing Subject and From. The standard library's RFC 2047 encoding
     of a non-ASCII header (every French subject) costs more than building the rest of the
@@ -633,11 +644,11 @@ class _BatchEmail(EmailMessage):
         super().__init__(*args, **kwargs)
         self.encoded_headers = encoded_headers
 
-    def message(self):  # type: ignore[no-untyped-def]  (Django's signature)
+    def message(self, *args: Any, **kwargs: Any) -> Any:
         subject, from_email = self.subject, self.from_email
         self.subject, self.from_email = "", "-"  # ASCII: nothing to encode
         try:
-            message = super().message()
+            message = super().message(*args, **kwargs)
         finally:
             self.subject, self.from_email = subject, from_email
         for name, value in self.encoded_headers.items():
@@ -686,7 +697,7 @@ class _OutcomeEmails:
                 }
             )
             encoded = {
-                name: forbid_multi_line_headers(name, value, None)[1]
+                name: forbid_multi_line_headers(name, value, settings.DEFAULT_CHARSET)[1]
                 for name, value in (("Subject", subject), ("From", self.from_email))
             }
             self._prepared[language] = (subject, skeleton, encoded)
@@ -721,7 +732,7 @@ class _OutcomeEmails:
                     messages.append(
                         _BatchEmail(
                             subject,
-                            _SLOT.sub(lambda m, slots=slots: slots[m.group(1)], skeleton),
+                            _fill(skeleton, slots),
                             self.from_email,
                             [resident.email],
                             reply_to=self.reply_to,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("group-buys/", views.group_buy_list, name="group_buys"),
     path("group-buys/new/", views.organiser_new, name="group_buy_new"),
     path("group-buys/<int:pk>/", views.group_buy_detail, name="group_buy"),
+    path("group-buys/<int:pk>/progress.json", views.group_buy_progress, name="group_buy_progress"),
     path("group-buys/<int:pk>/manage/", views.organiser_manage, name="group_buy_manage"),
     path("group-buys/<int:pk>/edit/", views.organiser_edit, name="group_buy_edit"),
     path("group-buys/<int:pk>/close/", views.organiser_close, name="group_buy_close"),
