@@ -1,12 +1,13 @@
 """The supplier's purchase order (PDF with WeasyPrint, and CSV) and the pickup-day distribution
-sheet. All read the order lines: one per household, with its delivery address or on the pickup
-list."""
+sheet (a page to print, and a PDF). All read the order lines: one per household, with its
+delivery address or on the pickup list."""
 
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import formats, numberformat, timezone, translation
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from tenants.models import current_council
 
 from . import selectors
-from .models import Commitment, Delivery, GroupBuy, GroupBuyStatus
+from .models import Commitment, Delivery, GroupBuy, GroupBuyStatus, Handover
 
 
 @dataclass(frozen=True)
@@ -161,20 +162,87 @@ def order_text_blocks(order: PurchaseOrder) -> tuple[str, list[list[str]]]:
     text_title = _("Household") if order.is_pickup else _("Household, delivery address")
     header = "  ".join(f"{t:>{w}}" for t, w in zip(titles, widths, strict=True))
     header += "  " + text_title
-    blocks: list[list[str]] = [[]]
-    limit = FIRST_PAGE_LINES
+    rows = []
     for number, quantity, total, line in cells:
         text = line.name if order.is_pickup else ", ".join([line.name, *line.address])
         wrapped = _wrap(text, text_width)
-        rows = [
-            f"{number:>{widths[0]}}  {quantity:>{widths[1]}}  {total:>{widths[2]}}  {wrapped[0]}"
-        ]
-        rows += [" " * indent + more for more in wrapped[1:]]
-        if len(blocks[-1]) + len(rows) > limit:
+        first = f"{number:>{widths[0]}}  {quantity:>{widths[1]}}  {total:>{widths[2]}}  "
+        rows.append([first + wrapped[0], *(" " * indent + more for more in wrapped[1:])])
+    return header, _pages(rows)
+
+
+def _pages(rows: list[list[str]]) -> list[list[str]]:
+    """The text lines of each household (one or more, kept together) in page-sized blocks."""
+    blocks: list[list[str]] = [[]]
+    limit = FIRST_PAGE_LINES
+    for lines in rows:
+        if len(blocks[-1]) + len(lines) > limit:
             blocks.append([])
             limit = PAGE_LINES
-        blocks[-1].extend(rows)
-    return header, [b for b in blocks if b]
+        blocks[-1].extend(lines)
+    return [b for b in blocks if b]
+
+
+TICK_BOX, TICKED = "☐", "☑"
+
+
+def distribution_text_blocks(order: PurchaseOrder) -> tuple[str, list[list[str]]]:
+    """The distribution sheet's column header and lines (a box to tick, the order's line number,
+    the quantity, the household and, when delivered, its address) in page-sized blocks."""
+    numbers = _Numbers()
+    unit = order.group_buy.get_unit_display()
+    cells = [
+        (str(line.number), f"{numbers.quantity(line.quantity)} {unit}", line)
+        for line in order.lines
+    ]
+    titles = ("#", _("Quantity"))
+    widths = [max([len(t), *(len(c[i]) for c in cells)]) for i, t in enumerate(titles)]
+    indent = len(TICK_BOX) + 2 + sum(widths) + 2 * len(widths)
+    text_width = LINE_WIDTH - indent
+    header = " " * (len(TICK_BOX) + 2)
+    header += "  ".join(f"{t:>{w}}" for t, w in zip(titles, widths, strict=True))
+    header += "  " + (_("Name") if order.is_pickup else _("Name, address"))
+    rows = []
+    for number, quantity, line in cells:
+        box = TICKED if line.handover in (Handover.COLLECTED, Handover.DELIVERED) else TICK_BOX
+        text = line.name if order.is_pickup else ", ".join([line.name, *line.address])
+        wrapped = _wrap(text, text_width)
+        first = f"{box}  {number:>{widths[0]}}  {quantity:>{widths[1]}}  "
+        rows.append([first + wrapped[0], *(" " * indent + more for more in wrapped[1:])])
+    return header, _pages(rows)
+
+
+def _document_context(order: PurchaseOrder) -> dict[str, Any]:
+    council = current_council()
+    return {
+        "council": council,
+        "logo": _logo_uri(council),
+        "order": order,
+        "group_buy": order.group_buy,
+        "printed_at": timezone.localtime(),
+        "colon": "\u00a0:" if council.default_language.startswith("fr") else ":",
+    }
+
+
+def distribution_html(order: PurchaseOrder) -> str:
+    council = current_council()
+    with translation.override(council.default_language):
+        header, blocks = distribution_text_blocks(order)
+        return render_to_string(
+            "community/group_buys/distribution_pdf.html",
+            {
+                **_document_context(order),
+                "header": header,
+                "blocks": ["\n".join(block) for block in blocks],
+            },
+        )
+
+
+def distribution_pdf(order: PurchaseOrder) -> bytes:
+    import weasyprint
+
+    html = distribution_html(order)
+    return weasyprint.HTML(string=html, base_url=str(Path.cwd())).write_pdf()
 
 
 def purchase_order_html(order: PurchaseOrder) -> str:
@@ -184,15 +252,10 @@ def purchase_order_html(order: PurchaseOrder) -> str:
         return render_to_string(
             "community/group_buys/purchase_order.html",
             {
-                "council": council,
-                "logo": _logo_uri(council),
-                "order": order,
-                "group_buy": order.group_buy,
+                **_document_context(order),
                 "tiers": order.group_buy.tiers.all(),
-                "printed_at": timezone.localtime(),
                 "header": header,
                 "blocks": ["\n".join(block) for block in blocks],
-                "colon": "\u00a0:" if council.default_language.startswith("fr") else ":",
             },
         )
 

@@ -88,6 +88,11 @@ def group_buy_distribution(request: HttpRequest, pk: int) -> HttpResponse:
     return views.distribution_page(request, pk, staff=True)
 
 
+@group_buy_staff
+def group_buy_distribution_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return views.distribution_pdf(request, pk)
+
+
 @partner_staff
 def partner_list(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None, request.FILES or None)

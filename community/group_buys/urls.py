@@ -19,6 +19,11 @@ urlpatterns = [
         views.organiser_distribution,
         name="group_buy_distribution",
     ),
+    path(
+        "group-buys/<int:pk>/distribution.pdf",
+        views.organiser_distribution_pdf,
+        name="group_buy_distribution_pdf",
+    ),
     path("partners/", views.partner_list, name="partners"),
     path("partners/<int:pk>/use/", views.partner_use, name="partner_use"),
 ]

@@ -187,7 +187,15 @@ def _portal(staff: bool) -> dict:
 
 def _links(staff: bool, pk: int) -> dict:
     ns = _portal(staff)["ns"]
-    names = ("edit", "close", "order_pdf", "order_csv", "distribution", "handover")
+    names = (
+        "edit",
+        "close",
+        "order_pdf",
+        "order_csv",
+        "distribution",
+        "distribution_pdf",
+        "handover",
+    )
     links = {name: reverse(f"{ns}:group_buy_{name}", args=[pk]) for name in names}
     links["manage"] = reverse(f"{ns}:group_buy_manage", args=[pk])
     links["duplicate"] = reverse(f"{ns}:group_buy_new") + f"?from={pk}"
@@ -321,6 +329,15 @@ def order_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def distribution_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    group_buy = managed(request, pk)
+    pdf = documents.distribution_pdf(documents.purchase_order(group_buy))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="distribution-{pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def distribution_page(request: HttpRequest, pk: int, *, staff: bool) -> HttpResponse:
     group_buy = managed(request, pk)
     return render(
@@ -378,3 +395,8 @@ def organiser_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organiser_distribution(request: HttpRequest, pk: int) -> HttpResponse:
     return distribution_page(request, pk, staff=False)
+
+
+@login_required
+def organiser_distribution_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return distribution_pdf(request, pk)

@@ -47,6 +47,7 @@ def manage_paths(prefix: str, pk: int) -> list[str]:
         f"{prefix}{pk}/",
         f"{prefix}{pk}/edit/",
         f"{prefix}{pk}/distribution/",
+        f"{prefix}{pk}/distribution.pdf",
         f"{prefix}{pk}/order.pdf",
         f"{prefix}{pk}/order.csv",
     ]
