@@ -307,14 +307,20 @@ class StaffGroupBuyDetailView(APIView):
 
     permission_classes = staff_only
 
-    @extend_schema(responses=StaffGroupBuySerializer)
+    @extend_schema(
+        operation_id="v1_community_staff_group_buy_retrieve", responses=StaffGroupBuySerializer
+    )
     def get(self, request, pk: int):
         found = get_object_or_404(
             selectors.group_buys_for_staff().prefetch_related("tiers", "neighbourhoods"), pk=pk
         )
         return Response(StaffGroupBuySerializer(found).data)
 
-    @extend_schema(request=GroupBuyChangeSerializer, responses=StaffGroupBuySerializer)
+    @extend_schema(
+        operation_id="v1_community_staff_group_buy_partial_update",
+        request=GroupBuyChangeSerializer,
+        responses=StaffGroupBuySerializer,
+    )
     def patch(self, request, pk: int):
         group_buy = get_object_or_404(GroupBuy, pk=pk)
         data = GroupBuyChangeSerializer(data=request.data, partial=True)

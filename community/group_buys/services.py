@@ -46,7 +46,6 @@ from .models import (
     Commitment,
     Delivery,
     GroupBuy,
-    GroupBuyPolicy,
     GroupBuyStatus,
     Handover,
     IdempotentRequest,
@@ -290,24 +289,6 @@ def group_buy_initial_from(past: GroupBuy) -> dict[str, Any]:
     data["tiers"] = selectors.tiers_of(past)
     data["neighbourhoods"] = list(past.neighbourhoods.all())
     return data
-
-
-@transaction.atomic
-def group_buy_policy_update(*, acting: User, residents_may_organise: bool) -> GroupBuyPolicy:
-    if not (acting.is_authenticated and acting.has_role("council_admin")):
-        raise PermissionDenied(_("Your role does not allow this."))
-    row = GroupBuyPolicy.objects.select_for_update().get(pk=GroupBuyPolicy.load().pk)
-    if row.residents_may_organise != residents_may_organise:
-        audit_record(
-            actor=acting,
-            action="community.group_buy_policy_update",
-            target=row,
-            before={"residents_may_organise": row.residents_may_organise},
-            after={"residents_may_organise": residents_may_organise},
-        )
-        row.residents_may_organise = residents_may_organise
-        row.save()
-    return row
 
 
 # --- commitments -------------------------------------------------------------------------------

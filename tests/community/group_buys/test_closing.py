@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import User
 from community.group_buys import selectors, services, tasks
 from community.group_buys.models import Commitment, GroupBuy
+from community.services import community_settings_update
 from core.models import AuditEntry
 from tenants.models import Council
 from tests.factories import ResidenceFactory, UserFactory
@@ -135,7 +136,7 @@ def test_organiser_closes_early_only_at_the_maximum(
 def test_resident_organiser_closes_their_own_group_buy(
     alice, bruno, staff, django_capture_on_commit_callbacks
 ):
-    services.group_buy_policy_update(acting=staff, residents_may_organise=True)
+    community_settings_update(acting=staff, residents_organise_group_buys=True)
     group_buy = buy(alice, minimum_total=D(5), maximum_total=D(5))
     assert not group_buy.organised_by_staff
     services.commitment_set(user=bruno, group_buy=group_buy, quantity=D(5))

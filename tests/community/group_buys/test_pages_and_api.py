@@ -7,6 +7,7 @@ from rest_framework.authtoken.models import Token
 
 from community.group_buys import services
 from community.group_buys.models import Commitment, GroupBuy, Partner
+from community.services import community_settings_update
 from tests.community.conftest import png_bytes, upload
 from tests.conftest import CouncilClient, make_user
 
@@ -139,7 +140,7 @@ def test_progress_json_of_a_closed_group_buy_only_for_those_who_see_it(dinan, co
 
 
 def test_resident_organiser_pages(dinan, alice, bruno, staff, django_capture_on_commit_callbacks):
-    services.group_buy_policy_update(acting=staff, residents_may_organise=True)
+    community_settings_update(acting=staff, residents_organise_group_buys=True)
     client = as_(dinan, alice)
     assert client.get("/group-buys/new/").status_code == 200
     form = {
