@@ -3,8 +3,9 @@
 Residents: the group buys open to them, one group buy with its progress and the household's
 commitment, setting or withdrawing that commitment (send an `Idempotency-Key` header to make a
 retry safe: the same key and body are applied once and answered the same), the partner
-directory and "I use it". Staff: the list with totals and savings, a group buy's order lines,
-closing early, marking handovers. Views call services; the core exception handler turns their
+directory and "I use it". Staff: the list with totals and savings, opening a group buy, reading
+and changing one (PATCH: only the fields sent), its order lines, closing early, marking
+handovers. Views call services; the core exception handler turns their
 refusals into 400/403."""
 
 from django.http import Http404
