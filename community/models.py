@@ -43,7 +43,8 @@ class Feature(models.TextChoices):
 
 
 class CommunitySettings(models.Model):
-    """The council's verification rules: one row per council schema (pk is always 1)."""
+    """The council's community rules (verification, who may organise group buys): one row per
+    council schema (pk is always 1)."""
 
     vouches_required = models.PositiveSmallIntegerField(
         _("vouches needed"),
@@ -72,6 +73,10 @@ class CommunitySettings(models.Model):
         Feature.NEIGHBOURHOOD_ALERTS.label, default=False
     )
     require_report_issue = models.BooleanField(Feature.REPORT_ISSUE.label, default=False)
+    # Staff always organise group buys; verified residents too where the council allows it.
+    residents_organise_group_buys = models.BooleanField(
+        _("verified residents may organise group buys"), default=False, db_default=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -3,8 +3,9 @@
 Residents: the group buys open to them, one group buy with its progress and the household's
 commitment, setting or withdrawing that commitment (send an `Idempotency-Key` header to make a
 retry safe: the same key and body are applied once and answered the same), the partner
-directory and "I use it". Staff: the list with totals and savings, a group buy's order lines,
-closing early, marking handovers. Views call services; the core exception handler turns their
+directory and "I use it". Staff: the list with totals and savings, opening a group buy, reading
+and changing one (PATCH: only the fields sent), its order lines, closing early, marking
+handovers. Views call services; the core exception handler turns their
 refusals into 400/403."""
 
 from django.http import Http404
@@ -292,6 +293,44 @@ class StaffGroupBuyListView(APIView):
         created = services.group_buy_create(acting=request.user, **fields)
         created = selectors.group_buys_for_staff().get(pk=created.pk)
         return Response(StaffGroupBuySerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class GroupBuyChangeSerializer(GroupBuyInSerializer):
+    """A PATCH: any of the fields of a new group buy (sent as a whole, `tiers` replace the
+    tiers), except the one it was copied from."""
+
+    duplicated_from = None  # type: ignore[assignment]  (DRF: a field removed in a subclass)
+
+
+class StaffGroupBuyDetailView(APIView):
+    """One group buy (GET); change it while it is open (PATCH, only the fields sent), with the
+    checks of the staff portal's form."""
+
+    permission_classes = staff_only
+
+    @extend_schema(
+        operation_id="v1_community_staff_group_buy_retrieve", responses=StaffGroupBuySerializer
+    )
+    def get(self, request, pk: int):
+        found = get_object_or_404(
+            selectors.group_buys_for_staff().prefetch_related("tiers", "neighbourhoods"), pk=pk
+        )
+        return Response(StaffGroupBuySerializer(found).data)
+
+    @extend_schema(
+        operation_id="v1_community_staff_group_buy_partial_update",
+        request=GroupBuyChangeSerializer,
+        responses=StaffGroupBuySerializer,
+    )
+    def patch(self, request, pk: int):
+        group_buy = get_object_or_404(GroupBuy, pk=pk)
+        data = GroupBuyChangeSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "tiers" in fields:
+            fields["tiers"] = [(t["from_quantity"], t["unit_price"]) for t in fields["tiers"]]
+        services.group_buy_update(acting=request.user, group_buy=group_buy, **fields)
+        return self.get(request, pk)
 
 
 class StaffOrderView(APIView):

@@ -19,6 +19,11 @@ urlpatterns = [
         name="staff_group_buys",
     ),
     path(
+        "community/staff/group-buys/<int:pk>/",
+        api.StaffGroupBuyDetailView.as_view(),
+        name="staff_group_buy",
+    ),
+    path(
         "community/staff/group-buys/<int:pk>/order/",
         api.StaffOrderView.as_view(),
         name="staff_order",

@@ -1,21 +1,22 @@
 """The supplier's purchase order (PDF with WeasyPrint, and CSV) and the pickup-day distribution
-sheet. All read the order lines: one per household, with its delivery address or on the pickup
-list."""
+sheet (a page to print, and a PDF). All read the order lines: one per household, with its
+delivery address or on the pickup list."""
 
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import formats, numberformat, timezone, translation
 from django.utils.translation import gettext as _
 
 from tenants.models import current_council
 
 from . import selectors
-from .models import Commitment, Delivery, GroupBuy, GroupBuyStatus
+from .models import Commitment, Delivery, GroupBuy, GroupBuyStatus, Handover
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,19 @@ def purchase_order(group_buy: GroupBuy) -> PurchaseOrder:
     )
     lines = []
     quantity = Decimal(0)
-    for number, commitment in enumerate(selectors.order_lines(group_buy).iterator(2000), 1):
+    # Only the columns the order prints: loading whole users and residences (dates parsed) took
+    # longer than writing the lines.
+    rows = selectors.order_lines(group_buy).only(
+        "pk",
+        "quantity",
+        "handover",
+        "resident__full_name",
+        "resident__residence__address_line1",
+        "resident__residence__address_line2",
+        "resident__residence__postcode",
+        "resident__residence__city",
+    )
+    for number, commitment in enumerate(rows.iterator(2000), 1):
         quantity += commitment.quantity
         lines.append(
             OrderLine(
@@ -100,62 +113,136 @@ def _logo_uri(council) -> str:
 
 
 # The lines are laid out as preformatted text in a monospaced font, one block per page: WeasyPrint
-# lays out a table cell by cell (about 10 ms a row on our machines), and one long block again on
-# every page; blocks of a page's worth of lines keep a 5,000-household order to a few seconds.
+# lays out a table cell by cell (about 18 ms a row measured, 90 s for 5,000 households), and a
+# preformatted block again for each of its lines, so one block per page, each after a forced page
+# break (no `page-break-inside: avoid` to try and undo). Drawing costs per glyph, padding spaces
+# included: the numbers come first, in columns as wide as their widest value, and the household's
+# name and address last, together, unpadded.
 LINE_WIDTH = 112
 FIRST_PAGE_LINES = 44
 PAGE_LINES = 74
 
 
-def _quantity(value: Decimal) -> str:
-    places = 0 if value == value.to_integral_value() else 2
-    return formats.number_format(value, decimal_pos=places, use_l10n=True)
+class _Numbers:
+    """Django's number format of the active language, read once per document (formats'
+    number_format looks the settings up again for every number)."""
+
+    def __init__(self) -> None:
+        self.decimal = formats.get_format("DECIMAL_SEPARATOR")
+        self.thousands = formats.get_format("THOUSAND_SEPARATOR")
+        self.grouping = formats.get_format("NUMBER_GROUPING")
+
+    def __call__(self, value: Decimal, places: int) -> str:
+        return numberformat.format(
+            value, self.decimal, places, self.grouping, self.thousands, use_l10n=True
+        )
+
+    def quantity(self, value: Decimal) -> str:
+        return self(value, 0 if value == value.to_integral_value() else 2)
+
+    def money(self, value: Decimal) -> str:
+        return self(value, 2) + " €"
 
 
-def _money(value: Decimal) -> str:
-    return formats.number_format(value, decimal_pos=2, use_l10n=True) + " €"
-
-
-def _columns(pickup: bool) -> list[tuple[str, int, str]]:
-    """(title, width, alignment) of each column; the text columns share what is left."""
-    fixed = [("#", 5, ">"), (_("Quantity"), 10, ">"), (_("Total"), 14, ">")]
-    free = LINE_WIDTH - sum(w for _t, w, _a in fixed) - 2 * 4
-    if pickup:
-        text = [(_("Household"), free + 2, "<")]
-    else:
-        text = [(_("Household"), 28, "<"), (_("Delivery address"), free - 28, "<")]
-    return [fixed[0], *text, fixed[1], fixed[2]]
-
-
-def _row(cells: list[list[str]], columns: list[tuple[str, int, str]]) -> list[str]:
-    height = max(len(c) for c in cells)
-    lines = []
-    for index in range(height):
-        parts = []
-        for cell, (_title, width, align) in zip(cells, columns, strict=True):
-            text = cell[index] if index < len(cell) else ""
-            parts.append(f"{text:{align}{width}}")
-        lines.append("  ".join(parts).rstrip())
-    return lines
+def _wrap(text: str, width: int) -> list[str]:
+    return [text] if len(text) <= width else textwrap.wrap(text, width) or [""]
 
 
 def order_text_blocks(order: PurchaseOrder) -> tuple[str, list[list[str]]]:
     """The column header and the order's lines in page-sized blocks."""
-    columns = _columns(order.is_pickup)
-    header = _row([[title[:width]] for title, width, _a in columns], columns)[0]
+    numbers = _Numbers()
+    cells = [
+        (str(line.number), numbers.quantity(line.quantity), numbers.money(line.total), line)
+        for line in order.lines
+    ]
+    titles = ("#", _("Quantity"), _("Total"))
+    widths = [max([len(t), *(len(c[i]) for c in cells)]) for i, t in enumerate(titles)]
+    indent = sum(widths) + 2 * len(widths)
+    text_width = LINE_WIDTH - indent
+    text_title = _("Household") if order.is_pickup else _("Household, delivery address")
+    header = "  ".join(f"{t:>{w}}" for t, w in zip(titles, widths, strict=True))
+    header += "  " + text_title
+    rows = []
+    for number, quantity, total, line in cells:
+        text = line.name if order.is_pickup else ", ".join([line.name, *line.address])
+        wrapped = _wrap(text, text_width)
+        first = f"{number:>{widths[0]}}  {quantity:>{widths[1]}}  {total:>{widths[2]}}  "
+        rows.append([first + wrapped[0], *(" " * indent + more for more in wrapped[1:])])
+    return header, _pages(rows)
+
+
+def _pages(rows: list[list[str]]) -> list[list[str]]:
+    """The text lines of each household (one or more, kept together) in page-sized blocks."""
     blocks: list[list[str]] = [[]]
     limit = FIRST_PAGE_LINES
-    for line in order.lines:
-        cells = [[str(line.number)], textwrap.wrap(line.name, columns[1][1]) or [""]]
-        if not order.is_pickup:
-            cells.append(textwrap.wrap(", ".join(line.address), columns[2][1]) or [""])
-        cells += [[_quantity(line.quantity)], [_money(line.total)]]
-        rows = _row(cells, columns)
-        if len(blocks[-1]) + len(rows) > limit:
+    for lines in rows:
+        if len(blocks[-1]) + len(lines) > limit:
             blocks.append([])
             limit = PAGE_LINES
-        blocks[-1].extend(rows)
-    return header, [b for b in blocks if b]
+        blocks[-1].extend(lines)
+    return [b for b in blocks if b]
+
+
+TICK_BOX, TICKED = "☐", "☑"
+
+
+def distribution_text_blocks(order: PurchaseOrder) -> tuple[str, list[list[str]]]:
+    """The distribution sheet's column header and lines (a box to tick, the order's line number,
+    the quantity, the household and, when delivered, its address) in page-sized blocks."""
+    numbers = _Numbers()
+    unit = order.group_buy.get_unit_display()
+    cells = [
+        (str(line.number), f"{numbers.quantity(line.quantity)} {unit}", line)
+        for line in order.lines
+    ]
+    titles = ("#", _("Quantity"))
+    widths = [max([len(t), *(len(c[i]) for c in cells)]) for i, t in enumerate(titles)]
+    indent = len(TICK_BOX) + 2 + sum(widths) + 2 * len(widths)
+    text_width = LINE_WIDTH - indent
+    header = " " * (len(TICK_BOX) + 2)
+    header += "  ".join(f"{t:>{w}}" for t, w in zip(titles, widths, strict=True))
+    header += "  " + (_("Name") if order.is_pickup else _("Name, address"))
+    rows = []
+    for number, quantity, line in cells:
+        box = TICKED if line.handover in (Handover.COLLECTED, Handover.DELIVERED) else TICK_BOX
+        text = line.name if order.is_pickup else ", ".join([line.name, *line.address])
+        wrapped = _wrap(text, text_width)
+        first = f"{box}  {number:>{widths[0]}}  {quantity:>{widths[1]}}  "
+        rows.append([first + wrapped[0], *(" " * indent + more for more in wrapped[1:])])
+    return header, _pages(rows)
+
+
+def _document_context(order: PurchaseOrder) -> dict[str, Any]:
+    council = current_council()
+    return {
+        "council": council,
+        "logo": _logo_uri(council),
+        "order": order,
+        "group_buy": order.group_buy,
+        "printed_at": timezone.localtime(),
+        "colon": "\u00a0:" if council.default_language.startswith("fr") else ":",
+    }
+
+
+def distribution_html(order: PurchaseOrder) -> str:
+    council = current_council()
+    with translation.override(council.default_language):
+        header, blocks = distribution_text_blocks(order)
+        return render_to_string(
+            "community/group_buys/distribution_pdf.html",
+            {
+                **_document_context(order),
+                "header": header,
+                "blocks": ["\n".join(block) for block in blocks],
+            },
+        )
+
+
+def distribution_pdf(order: PurchaseOrder) -> bytes:
+    import weasyprint
+
+    html = distribution_html(order)
+    return weasyprint.HTML(string=html, base_url=str(Path.cwd())).write_pdf()
 
 
 def purchase_order_html(order: PurchaseOrder) -> str:
@@ -165,15 +252,10 @@ def purchase_order_html(order: PurchaseOrder) -> str:
         return render_to_string(
             "community/group_buys/purchase_order.html",
             {
-                "council": council,
-                "logo": _logo_uri(council),
-                "order": order,
-                "group_buy": order.group_buy,
+                **_document_context(order),
                 "tiers": order.group_buy.tiers.all(),
-                "printed_at": timezone.localtime(),
                 "header": header,
                 "blocks": ["\n".join(block) for block in blocks],
-                "colon": "\u00a0:" if council.default_language.startswith("fr") else ":",
             },
         )
 

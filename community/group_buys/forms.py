@@ -104,7 +104,7 @@ class HandoverForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    residents_may_organise = forms.BooleanField(
+    residents_organise_group_buys = forms.BooleanField(
         label=_("Verified residents may organise group buys"), required=False
     )
 

@@ -10,7 +10,7 @@ residents of one home share it. Prices come from `PriceTier` rows, by the total 
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +20,6 @@ __all__ = [
     "Commitment",
     "Delivery",
     "GroupBuy",
-    "GroupBuyPolicy",
     "GroupBuyStatus",
     "Handover",
     "IdempotentRequest",
@@ -51,33 +50,6 @@ class GroupBuyStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
-
-
-class GroupBuyPolicy(models.Model):
-    """The council's group-buy rules: one row per council schema (pk is always 1)."""
-
-    residents_may_organise = models.BooleanField(
-        _("verified residents may organise group buys"), default=False
-    )
-
-    class Meta:
-        verbose_name = _("group buy policy")
-        verbose_name_plural = _("group buy policies")
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="group_buy_policy_single")]
-
-    def __str__(self) -> str:
-        return str(_("Group buy policy"))
-
-    @classmethod
-    def load(cls) -> "GroupBuyPolicy":
-        found = cls.objects.filter(pk=1).first()
-        if found is not None:
-            return found
-        try:
-            with transaction.atomic():
-                return cls.objects.create(pk=1)
-        except IntegrityError:  # created meanwhile by a concurrent request
-            return cls.objects.get(pk=1)
 
 
 def _money(**kwargs) -> models.DecimalField:

@@ -12,11 +12,10 @@ from accounts.models import User
 from accounts.roles import Role
 
 from ..models import Residence
-from ..selectors import is_verified, may_use
+from ..selectors import community_settings, is_verified, may_use
 from .models import (
     Commitment,
     GroupBuy,
-    GroupBuyPolicy,
     GroupBuyStatus,
     Handover,
     Partner,
@@ -203,10 +202,6 @@ def household_commitment(user: User, group_buy: GroupBuy) -> Commitment | None:
     )
 
 
-def policy() -> GroupBuyPolicy:
-    return GroupBuyPolicy.load()
-
-
 def is_group_buy_staff(user: User | None) -> bool:
     return bool(
         user is not None and user.is_authenticated and user.has_role(*GROUP_BUY_STAFF_ROLES)
@@ -219,7 +214,7 @@ def may_organise(user: User | None) -> bool:
         return False
     if is_group_buy_staff(user):
         return True
-    return GroupBuyPolicy.load().residents_may_organise and is_verified(user)
+    return community_settings().residents_organise_group_buys and is_verified(user)
 
 
 def may_manage(user: User | None, group_buy: GroupBuy) -> bool:

@@ -29,6 +29,11 @@ urlpatterns = [
         views.group_buy_distribution,
         name="group_buy_distribution",
     ),
+    path(
+        "community/group-buys/<int:pk>/distribution.pdf",
+        views.group_buy_distribution_pdf,
+        name="group_buy_distribution_pdf",
+    ),
     path("community/partners/", views.partner_list, name="partners"),
     path("community/partners/<int:pk>/", views.partner_edit, name="partner"),
 ]

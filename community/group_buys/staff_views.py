@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import role_required
 from core.views import form_errors_from
 
+from .. import selectors as community_selectors
+from .. import services as community_services
 from . import selectors, services, views
 from .forms import PartnerForm, PolicyForm
 from .models import GroupBuyStatus, Partner
@@ -27,10 +29,17 @@ def group_buy_list(request: HttpRequest) -> HttpResponse:
     is_admin = request.user.has_role("council_admin")
     policy_form = PolicyForm(
         request.POST or None,
-        initial={"residents_may_organise": selectors.policy().residents_may_organise},
+        initial={
+            "residents_organise_group_buys": (
+                community_selectors.community_settings().residents_organise_group_buys
+            )
+        },
     )
     if request.method == "POST" and is_admin and policy_form.is_valid():
-        services.group_buy_policy_update(acting=request.user, **policy_form.cleaned_data)
+        # The switch is one of the council's community settings: same service, same audit.
+        community_services.community_settings_update(
+            acting=request.user, **policy_form.cleaned_data
+        )
         messages.success(request, _("The group buy policy is saved."))
         return redirect("community_staff:group_buys")
     return render(
@@ -86,6 +95,11 @@ def group_buy_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @group_buy_staff
 def group_buy_distribution(request: HttpRequest, pk: int) -> HttpResponse:
     return views.distribution_page(request, pk, staff=True)
+
+
+@group_buy_staff
+def group_buy_distribution_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return views.distribution_pdf(request, pk)
 
 
 @partner_staff

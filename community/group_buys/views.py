@@ -1,13 +1,17 @@
 """Resident pages (the group buys, the household's commitment, the partner directory) and the
 management pages that staff (in the portal) and resident organisers (on the site) share."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
@@ -87,6 +91,66 @@ def group_buy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
+def group_buy_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the group buy's page shows live (static/community/group-buy-progress.js polls it):
+    bars, totals, prices and the household's estimate, with the page's sentences already
+    translated and formatted. Visible to whoever may see the page."""
+    group_buy = selectors.group_buy_visible_to(request.user, pk)
+    if group_buy is None:
+        raise Http404
+    commitment = selectors.household_commitment(request.user, group_buy)
+    progress = selectors.progress(group_buy, commitment.quantity if commitment else 0)
+    return JsonResponse(_progress_display(group_buy, progress, household=commitment is not None))
+
+
+def _progress_display(
+    group_buy: GroupBuy, progress: selectors.Progress, *, household: bool
+) -> dict:
+    """The live part of the group buy's page as JSON: numbers for the bars, and its sentences
+    translated and formatted as the template writes them (same messages, same filters)."""
+    unit = group_buy.get_unit_display()
+    tier = progress.next_tier
+
+    def quantity(value: Decimal) -> str:
+        return floatformat(value, "-2")
+
+    return {
+        "status": group_buy.status,
+        "total": str(progress.total),
+        "minimum_percent": progress.minimum_percent,
+        "next_tier_percent": progress.next_tier_percent if tier else None,
+        "text": {
+            "committed": _("%(total)s %(unit)s committed")
+            % {"total": quantity(progress.total), "unit": unit},
+            "to_minimum": _("%(n)s more needed for the group buy to go ahead.")
+            % {"n": quantity(progress.to_minimum)}
+            if progress.to_minimum
+            else "",
+            "next_tier": _("Towards the next tier: %(p)s € from %(q)s")
+            % {"q": quantity(tier[0]), "p": floatformat(tier[1], 2)}
+            if tier
+            else "",
+            "to_next_tier": _("%(n)s more and everybody pays less.")
+            % {"n": quantity(progress.to_next_tier or Decimal(0))}
+            if tier
+            else "",
+            "current_price": f"{floatformat(progress.current_price, 2)} €",
+            "projected_price": f"{floatformat(progress.projected_price, 2)} €",
+            "saving_percent": _("%(p)s %% below retail") % {"p": progress.saving_percent},
+            "household_estimate": _(
+                "Estimated total: %(total)s €, saving %(saving)s € against retail."
+            )
+            % {
+                "total": floatformat(progress.household_total, 2),
+                "saving": floatformat(progress.household_saving, 2),
+            }
+            if household
+            else "",
+        },
+    }
+
+
 def _manage_url(request: HttpRequest, group_buy: GroupBuy) -> str:
     if selectors.is_group_buy_staff(request.user):
         return reverse("community_staff:group_buy_manage", args=[group_buy.pk])
@@ -123,7 +187,15 @@ def _portal(staff: bool) -> dict:
 
 def _links(staff: bool, pk: int) -> dict:
     ns = _portal(staff)["ns"]
-    names = ("edit", "close", "order_pdf", "order_csv", "distribution", "handover")
+    names = (
+        "edit",
+        "close",
+        "order_pdf",
+        "order_csv",
+        "distribution",
+        "distribution_pdf",
+        "handover",
+    )
     links = {name: reverse(f"{ns}:group_buy_{name}", args=[pk]) for name in names}
     links["manage"] = reverse(f"{ns}:group_buy_manage", args=[pk])
     links["duplicate"] = reverse(f"{ns}:group_buy_new") + f"?from={pk}"
@@ -257,6 +329,15 @@ def order_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def distribution_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    group_buy = managed(request, pk)
+    pdf = documents.distribution_pdf(documents.purchase_order(group_buy))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="distribution-{pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def distribution_page(request: HttpRequest, pk: int, *, staff: bool) -> HttpResponse:
     group_buy = managed(request, pk)
     return render(
@@ -314,3 +395,8 @@ def organiser_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organiser_distribution(request: HttpRequest, pk: int) -> HttpResponse:
     return distribution_page(request, pk, staff=False)
+
+
+@login_required
+def organiser_distribution_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return distribution_pdf(request, pk)

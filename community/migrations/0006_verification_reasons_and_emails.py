@@ -60,7 +60,7 @@ def earlier_decisions_told(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("community", "0004_group_buys")]
+    dependencies = [("community", "0005_group_buys_policy_in_settings")]
 
     operations = [
         migrations.AddField(

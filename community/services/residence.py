@@ -173,6 +173,7 @@ SETTINGS_FIELDS = (
     "require_group_buy",
     "require_neighbourhood_alerts",
     "require_report_issue",
+    "residents_organise_group_buys",
 )
 
 

@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import User
 from community.group_buys import selectors, services, tasks
 from community.group_buys.models import Commitment, GroupBuy
+from community.services import community_settings_update
 from core.models import AuditEntry
 from tenants.models import Council, current_council
 from tests.emails import assert_sent_by_council
@@ -47,6 +48,36 @@ def test_closing_at_the_deadline_confirms_at_the_tier_reached(
         assert fact in message.body, fact
     assert "commission" in message.body
     assert selectors.group_buy_saving(firewood) == D("85.00") * 4
+
+
+def test_outcome_emails_come_in_the_councils_name_headers_encoded_as_django_does(
+    firewood, twenty, dinan, django_capture_on_commit_callbacks
+):
+    from email.header import decode_header, make_header
+
+    from django.core.mail import EmailMessage
+
+    from accounts.services import council_sender
+
+    twenty[1].language = "en"
+    twenty[1].save(update_fields=["language"])
+    expire(firewood)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.group_buys_close_due()
+    by_address = {m.to[0]: m for m in mail.outbox}
+    french, english = by_address[twenty[0].email], by_address[twenty[1].email]
+    assert french.subject == "Achat groupé confirmé : Bois de chauffage"
+    assert english.subject == "Group buy confirmed: Bois de chauffage"
+    assert "Your household's quantity: 5 stère" in english.body
+    assert twenty[1].full_name in english.body and twenty[0].full_name in french.body
+    from_email, reply_to = council_sender(dinan)
+    for message in (french, english):
+        assert message.from_email == from_email and message.reply_to == reply_to
+        # The headers encoded once for the batch are those Django writes for each message.
+        mime = message.message()
+        plain = EmailMessage(message.subject, message.body, message.from_email).message()
+        assert mime["Subject"] == plain["Subject"] and mime["From"] == plain["From"]
+        assert str(make_header(decode_header(mime["Subject"]))) == message.subject
 
 
 def test_closing_twice_emails_once(firewood, twenty, django_capture_on_commit_callbacks):
@@ -108,7 +139,7 @@ def test_organiser_closes_early_only_at_the_maximum(
 def test_resident_organiser_closes_their_own_group_buy(
     alice, bruno, staff, django_capture_on_commit_callbacks
 ):
-    services.group_buy_policy_update(acting=staff, residents_may_organise=True)
+    community_settings_update(acting=staff, residents_organise_group_buys=True)
     group_buy = buy(alice, minimum_total=D(5), maximum_total=D(5))
     assert not group_buy.organised_by_staff
     services.commitment_set(user=bruno, group_buy=group_buy, quantity=D(5))

@@ -127,6 +127,26 @@ def test_no_change_after_the_deadline(firewood, alice):
     assert total(firewood) == D(2)
 
 
+def test_the_statement_enforces_limits_and_closing_changed_after_the_page_was_read(firewood, alice):
+    """The service is handed the group buy as the view read it; the organiser's edit or the
+    close made since is still enforced by the statement that changes the total."""
+    stale = GroupBuy.objects.get(pk=firewood.pk)
+    GroupBuy.objects.filter(pk=firewood.pk).update(household_max=D(2))
+    with pytest.raises(ValidationError) as refused:
+        services.commitment_set(user=alice, group_buy=stale, quantity=D(3))
+    assert code_of(refused.value) == "household_limit"
+    GroupBuy.objects.filter(pk=firewood.pk).update(step=D(1))
+    with pytest.raises(ValidationError) as refused:
+        services.commitment_set(user=alice, group_buy=stale, quantity=D("1.5"))
+    assert code_of(refused.value) == "step"
+    GroupBuy.objects.filter(pk=firewood.pk).update(status="cancelled")
+    with pytest.raises(ValidationError) as refused:
+        services.commitment_set(user=alice, group_buy=stale, quantity=D(2))
+    assert code_of(refused.value) == "closed"
+    assert total(firewood) == 0
+    assert not Commitment.objects.filter(group_buy=firewood).exists()
+
+
 def test_same_idempotency_key_is_applied_once(firewood, alice):
     first = services.commitment_set(
         user=alice, group_buy=firewood, quantity=D(2), idempotency_key="k-1"

@@ -203,6 +203,67 @@ def test_two_residents_of_a_home_withdrawing_and_changing_at_once(django_db_setu
 
 
 @pytest.mark.live
+def test_two_new_residents_of_a_home_committing_at_once_make_one_order(
+    django_db_setup, committed_db
+):
+    """Neither has a row yet: both statements try to add one, the second breaks the household's
+    unique constraint, is undone whole (its change of the total too) and retried as a change."""
+    from django.utils import timezone
+
+    council = Council.objects.get(slug="dinan")
+    tag = f"home-new-{uuid.uuid4().hex[:8]}"
+    with tenant_context(council):
+        organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=["agent"])
+        group_buy = services.group_buy_create(
+            acting=organiser,
+            product=f"Pommes {tag}",
+            supplier_name="Verger de la Rance",
+            unit="kg",
+            step=D(1),
+            retail_price=D(3),
+            minimum_total=D(1),
+            maximum_total=D(500),
+            household_min=D(1),
+            household_max=D(9),
+            deadline=timezone.now() + timedelta(hours=1),
+            delivery="home",
+            tiers=[(D(1), D(2))],
+        )
+        pairs = []
+        for i in range(30):
+            first = UserFactory(email=f"{tag}-{i}-a@example.org")
+            second = UserFactory(email=f"{tag}-{i}-b@example.org")
+            for person in (first, second):
+                ResidenceFactory(user=person, status="verified", household_key=f"{tag}-{i}")
+            pairs.append((first, second))
+    try:
+        jobs = []
+        for first, second in pairs:
+            jobs.append(
+                lambda u=first: services.commitment_set(user=u, group_buy=group_buy, quantity=D(2))
+            )
+            jobs.append(
+                lambda u=second: services.commitment_set(user=u, group_buy=group_buy, quantity=D(7))
+            )
+        results = run_concurrently(council, jobs)
+        assert not [r for r in results if isinstance(r, Exception)], results
+        with tenant_context(council):
+            group_buy.refresh_from_db()
+            orders = dict(
+                Commitment.objects.filter(group_buy=group_buy).values_list(
+                    "household_key", "quantity"
+                )
+            )
+        # One order per home, with the quantity of whichever resident came second.
+        assert len(orders) == 30 and set(orders.values()) <= {D(2), D(7)}
+        assert group_buy.total_committed == sum(orders.values(), D(0))
+    finally:
+        with tenant_context(council):
+            GroupBuy.objects.filter(pk=group_buy.pk).delete()
+            User.objects.filter(email__startswith=tag).delete()
+
+
+@pytest.mark.live
 def test_simultaneous_retries_with_one_idempotency_key_apply_once(django_db_setup, committed_db):
     from django.utils import timezone
 

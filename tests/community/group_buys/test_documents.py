@@ -60,9 +60,9 @@ def test_purchase_order_pdf_holds_every_line_and_the_totals(confirmed):
         assert person.residence.address_line1 in text  # delivered to the home address
     for fact in ("Bon de commande", "Dinan", "Scierie du Jerzual", "78,00 € par stère"):
         assert fact in text, fact
-    # A line: number, household, address, quantity, total.
-    assert re.search(r"4\s+Household3\s+3 rue Haute, 22100 Dinan\s+4,50\s+351,00 €", text)
-    assert re.search(r"5\s+Household4\s+4 rue Haute, 22100 Dinan\s+0,50\s+39,00 €", text)
+    # A line: number, quantity, total, household and its address.
+    assert re.search(r"4\s+4,50\s+351,00 €\s+Household3, 3 rue Haute, 22100 Dinan", text)
+    assert re.search(r"5\s+0,50\s+39,00 €\s+Household4, 4 rue Haute, 22100 Dinan", text)
     for total in ("5 foyers", "Quantité\u00a0: 20 stère", "Total\u00a0: 1560,00 €"):
         assert total in text, text[-700:]
     assert "1900,00 €" in text and "340,00 €" in text  # retail and the saving
@@ -143,3 +143,63 @@ def test_long_order_keeps_every_household_across_pages(organiser, in_dinan):
     # A long name wraps onto a second line, it is not cut.
     assert "Lauraguais" in text and "Plessis" in text
     assert "120 foyers" in text and "Total\u00a0: 10200,00 €" in text  # 120 x 85
+
+
+def pdf_text(pdf: bytes) -> tuple[str, int]:
+    """The text of every page, as a PDF reader extracts it, and the number of pages."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
+
+
+def test_distribution_sheet_pdf_lists_each_household_with_a_box_to_tick(
+    organiser, in_dinan, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    pickup_at = timezone.now() + timedelta(days=10)
+    group_buy = buy(
+        organiser,
+        delivery="pickup",
+        pickup_place="Salle des fêtes de Léhon",
+        pickup_at=pickup_at,
+        minimum_total=D(1),
+    )
+    people = households(3)
+    for person, quantity in zip(people, ["2", "1.5", "5"], strict=True):
+        services.commitment_set(user=person, group_buy=group_buy, quantity=D(quantity))
+    expire(group_buy)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.group_buys_close_due()
+    group_buy.refresh_from_db()
+    collected = group_buy.commitments.get(resident=people[1])
+    services.commitment_handover_mark(acting=organiser, commitment=collected, handover="collected")
+    order = documents.purchase_order(group_buy)
+    text, pages = pdf_text(documents.distribution_pdf(order))
+    assert pages == 1
+    # Council branding, the pickup place and time, in the council's language (French).
+    for fact in ("Dinan", "Feuille de distribution", "Salle des fêtes de Léhon", "3 foyers"):
+        assert fact in text, (fact, text)
+    with translation.override("fr"):
+        from django.utils import formats
+
+        assert formats.date_format(timezone.localtime(pickup_at), "DATETIME_FORMAT") in text
+    # One line per household: its box, its number on the order, quantity and name.
+    lines = {line.number: line for line in order.lines}
+    for number, line in lines.items():
+        quantity = "1,50" if line.quantity == D("1.5") else str(int(line.quantity))
+        assert re.search(rf"[☐☑]\s+{number}\s+{quantity} stère\s+{line.name}", text), text
+    assert text.count("☐") == 2 and text.count("☑") == 1
+    assert re.search(r"Quantité\s*:\s*8,50 stère", text), text
+    assert "rue Haute" not in text  # a pickup list: no addresses
+
+
+def test_distribution_sheet_pdf_of_home_deliveries_gives_addresses(confirmed):
+    group_buy, people = confirmed
+    text, _pages = pdf_text(documents.distribution_pdf(documents.purchase_order(group_buy)))
+    for person in people:
+        assert f"{person.full_name}, {person.residence.address_line1}" in text
+    assert "Livré au domicile" in text

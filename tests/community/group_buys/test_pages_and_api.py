@@ -7,10 +7,11 @@ from rest_framework.authtoken.models import Token
 
 from community.group_buys import services
 from community.group_buys.models import Commitment, GroupBuy, Partner
+from community.services import community_settings_update
 from tests.community.conftest import png_bytes, upload
 from tests.conftest import CouncilClient, make_user
 
-from .conftest import D, buy, expire
+from .conftest import TIERS, D, buy, expire, households
 
 
 def api(client, user):
@@ -47,6 +48,7 @@ def manage_paths(prefix: str, pk: int) -> list[str]:
         f"{prefix}{pk}/",
         f"{prefix}{pk}/edit/",
         f"{prefix}{pk}/distribution/",
+        f"{prefix}{pk}/distribution.pdf",
         f"{prefix}{pk}/order.pdf",
         f"{prefix}{pk}/order.csv",
     ]
@@ -87,8 +89,58 @@ def test_resident_pages_for_each_persona(dinan, firewood, alice, unverified, res
     assert client.post(f"/group-buys/{firewood.pk}/close/").status_code == 404
 
 
+def test_progress_json_follows_commitments_for_each_persona(
+    dinan, saint_malo, firewood, alice, bruno, unverified, agent
+):
+    url = f"/group-buys/{firewood.pk}/progress.json"
+    page = as_(dinan).get(f"/group-buys/{firewood.pk}/").content.decode()
+    assert f'data-url="{url}"' in page and "community/group-buy-progress" in page
+    services.commitment_set(user=alice, group_buy=firewood, quantity=D(5))
+    anonymous = as_(dinan).get(url)
+    assert anonymous.status_code == 200 and anonymous["Cache-Control"].startswith("max-age=0")
+    data = anonymous.json()
+    assert data["status"] == "open" and data["total"] == "5.00"
+    assert data["minimum_percent"] == 50 and data["next_tier_percent"] == 25  # 5 of 10; of 20
+    assert data["text"]["committed"] == "5 stère committed"
+    assert data["text"]["to_minimum"] == "5 more needed for the group buy to go ahead."
+    assert data["text"]["next_tier"] == "Towards the next tier: 78.00 € from 20"
+    assert data["text"]["current_price"] == data["text"]["projected_price"] == "85.00 €"
+    assert data["text"]["household_estimate"] == ""  # no household for a visitor
+    # Another household commits: the next poll sees it, and Alice sees her own estimate.
+    services.commitment_set(user=bruno, group_buy=firewood, quantity=D(5))
+    for person in (alice, unverified, agent):
+        assert as_(dinan, person).get(url).status_code == 200
+    mine = as_(dinan, alice).get(url).json()
+    assert mine["total"] == "10.00" and mine["minimum_percent"] == 100
+    assert mine["text"]["to_minimum"] == ""
+    assert mine["text"]["household_estimate"] == (
+        "Estimated total: 425.00 €, saving 50.00 € against retail."  # 5 x 85; 5 x (95 - 85)
+    )
+    # Past the last tier there is no next tier to show.
+    services.commitment_set(user=alice, group_buy=firewood, quantity=D(5))
+    for person in households(9):
+        services.commitment_set(user=person, group_buy=firewood, quantity=D(5))
+    top = as_(dinan, alice).get(url).json()
+    assert top["next_tier_percent"] is None and top["text"]["next_tier"] == ""
+    assert top["text"]["current_price"] == "70.00 €"
+    # Another council: the same id is nobody's there.
+    with tenant_context(saint_malo):
+        malo_resident = make_user("progress@saint-malo.example")
+    assert as_(saint_malo, malo_resident).get(url).status_code == 404
+    assert as_(saint_malo).get(url).status_code == 404
+    assert as_(dinan).get("/group-buys/999999/progress.json").status_code == 404
+
+
+def test_progress_json_of_a_closed_group_buy_only_for_those_who_see_it(dinan, confirmed, alice):
+    expire(confirmed)
+    url = f"/group-buys/{confirmed.pk}/progress.json"
+    data = as_(dinan, alice).get(url).json()
+    assert data["status"] == "confirmed" and data["text"]["current_price"] == "85.00 €"
+    assert as_(dinan).get(url).status_code == 404
+
+
 def test_resident_organiser_pages(dinan, alice, bruno, staff, django_capture_on_commit_callbacks):
-    services.group_buy_policy_update(acting=staff, residents_may_organise=True)
+    community_settings_update(acting=staff, residents_organise_group_buys=True)
     client = as_(dinan, alice)
     assert client.get("/group-buys/new/").status_code == 200
     form = {
@@ -341,3 +393,78 @@ def test_staff_open_a_group_buy_through_the_api(dinan, firewood, agent, alice):
         "/api/v1/community/staff/group-buys/", payload, content_type="application/json"
     )
     assert refused.status_code == 403
+
+
+def test_staff_edit_a_group_buy_through_the_api(dinan, saint_malo, firewood, alice, agent):
+    from core.models import AuditEntry
+    from tests.factories import NeighbourhoodFactory
+
+    services.commitment_set(user=alice, group_buy=firewood, quantity=D(5))
+    old_town = NeighbourhoodFactory(name="Vieille ville")
+    services.group_buy_update(
+        acting=agent, group_buy=firewood, tiers=selectors_tiers(firewood), neighbourhoods=[old_town]
+    )
+    url = f"/api/v1/community/staff/group-buys/{firewood.pk}/"
+    client = api(as_(dinan), agent)
+    assert client.get(url).json()["product"] == "Bois de chauffage"
+    changed = client.patch(
+        url,
+        {"product": "Bois sec", "maximum_total": "40", "supplier_siret": "73282932000074"},
+        content_type="application/json",
+    )
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["product"] == "Bois sec" and changed.json()["maximum_total"] == "40.00"
+    firewood.refresh_from_db()
+    assert firewood.product == "Bois sec" and firewood.maximum_total == D(40)
+    # What the PATCH left out stays: tiers, neighbourhoods, the other fields.
+    assert [(t.from_quantity, t.unit_price) for t in firewood.tiers.all()] == TIERS
+    assert list(firewood.neighbourhoods.all()) == [old_town]
+    assert firewood.household_max == D(5) and firewood.supplier_name == "Scierie du Jerzual"
+    entry = AuditEntry.objects.filter(action="community.group_buy_update").latest("pk")
+    assert entry.actor_id == agent.pk and entry.target_id == str(firewood.pk)
+    assert entry.before["product"] == "Bois de chauffage" and entry.after["product"] == "Bois sec"
+    tiers = client.patch(
+        url,
+        {"tiers": [{"from_quantity": "1", "unit_price": "80"}]},
+        content_type="application/json",
+    )
+    assert tiers.status_code == 200 and [t["unit_price"] for t in tiers.json()["tiers"]] == [
+        "80.00"
+    ]
+    # The form's checks, from the same service.
+    for bad, field in (
+        ({"maximum_total": "4", "minimum_total": "2"}, "maximum_total"),  # 5 committed
+        ({"supplier_siret": "73282932000075"}, "supplier_siret"),
+        ({"household_min": "6"}, "household_max"),
+        ({"step": "0.3"}, "minimum_total"),
+        ({"tiers": []}, "tiers"),
+    ):
+        refused = client.patch(url, bad, content_type="application/json")
+        assert refused.status_code == 400 and field in refused.json(), (bad, refused.json())
+    firewood.refresh_from_db()
+    assert firewood.maximum_total == D(40) and firewood.household_min == D("0.5")
+    # A resident and staff without a group-buy role: 403.
+    for person in (alice, make_user("moderator-patch@dinan.example", "moderator")):
+        response = api(as_(dinan), person).patch(
+            url, {"product": "x"}, content_type="application/json"
+        )
+        assert response.status_code == 403
+    # Another council's staff: the id is nobody's there.
+    with tenant_context(saint_malo):
+        malo_admin = make_user("admin-patch@saint-malo.example", "council_admin")
+        malo = api(as_(saint_malo), malo_admin)
+    assert malo.get(url).status_code == 404
+    assert malo.patch(url, {"product": "x"}, content_type="application/json").status_code == 404
+    firewood.refresh_from_db()
+    assert firewood.product == "Bois sec"
+    # A closed group buy is not edited.
+    expire(firewood)
+    services.group_buys_close_due()
+    closed = client.patch(url, {"product": "y"}, content_type="application/json")
+    assert closed.status_code == 400
+
+
+def selectors_tiers(group_buy):
+    from community.group_buys import selectors
+
+    return selectors.tiers_of(group_buy)
