@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any, NoReturn
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
