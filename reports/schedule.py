@@ -17,7 +17,6 @@ import datetime
 import logging
 from zoneinfo import ZoneInfo
 
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -26,7 +25,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import council_sender
+from accounts.services import council_email, user_language
 from tenants.models import current_council
 
 from .models import Report, ReportKind, ReportStatus, ScheduledReport
@@ -108,11 +107,10 @@ def scheduled_report_notify(*, scheduled_id: int) -> int:
         if scheduled is None or scheduled.report.status != ReportStatus.DONE:
             return 0
         council = current_council()
-        from_email, reply_to = council_sender(council)
         link = council.base_url() + reverse("reports_staff:list") + f"#report-{scheduled.report.pk}"
         recipients = officials()
         for user in recipients:
-            with translation.override(user.language or council.default_language):
+            with translation.override(user_language(user, council)):
                 context = {
                     "user": user,
                     "council": council,
@@ -121,13 +119,7 @@ def scheduled_report_notify(*, scheduled_id: int) -> int:
                 }
                 subject = render_to_string("reports/email/scheduled_subject.txt", context).strip()
                 body = render_to_string("reports/email/scheduled.txt", context)
-            EmailMessage(
-                subject=subject,
-                body=body,
-                from_email=from_email,
-                to=[user.email],
-                reply_to=reply_to,
-            ).send()
+            council_email(to=[user.email], subject=subject, body=body, council=council).send()
         scheduled.notified_at = timezone.now()
         scheduled.save(update_fields=["notified_at"])
         return len(recipients)

@@ -23,7 +23,7 @@ def test_an_unknown_address_gets_the_councils_page_in_french(dinan, resident):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     page = response.content.decode()
-    assert '<html lang="fr">' in page and "Cette page n’existe pas" in page
+    assert '<html lang="fr">' in page and "Cette page n\u2019existe pas" in page
     assert dinan.name in page and 'href="/"' in page
 
 

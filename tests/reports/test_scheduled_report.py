@@ -16,6 +16,7 @@ from reports import schedule, tasks
 from reports.models import Report, ReportKind, ReportStatus, ScheduledReport
 from tenants.models import Council
 from tests.conftest import make_user
+from tests.emails import assert_sent_by_council
 
 
 def _check_emails(report: Report, officials: dict[str, str], council: Council) -> None:
@@ -26,7 +27,7 @@ def _check_emails(report: Report, officials: dict[str, str], council: Council) -
         language = officials[message.to[0]]
         assert link in message.body
         assert message.attachments == []
-        assert message.from_email.startswith(f"{council.name} <")
+        assert_sent_by_council(message, council)
         if language == "fr":
             assert "Le rapport mensuel des signalements de voirie est prêt" in message.body
         else:
