@@ -136,10 +136,6 @@ def consultation_report_context(consultation: Consultation, report: Report) -> d
         questions.append(
             {
                 **question,
-                # Number questions come without "answered": the ballots of their distribution.
-                "answered": question.get("answered")
-                if question.get("answered") is not None
-                else sum(d["count"] for d in question.get("distribution", [])),
                 "chart": _chart(question),
                 "themes": themes.get(question["id"], []),
                 "quotes": answers[:QUOTES_PER_QUESTION],
