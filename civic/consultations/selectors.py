@@ -253,7 +253,8 @@ def suppress_table(matrix: list[list[int]]) -> list[list[int | None]]:
 def results_compute(consultation: Consultation) -> dict[str, Any]:
     """Tallies of every question: counts and shares of each option; ranking: Borda score and
     first preferences; scale and number: mean, median and distribution; free text: the number
-    of answers; every question: "answered", the number of ballots (or texts) answering it. Plus a breakdown by neighbourhood with small cells suppressed."""
+    of answers; every question: "answered", the number of ballots (or texts) answering it.
+    Plus a breakdown by neighbourhood with small cells suppressed."""
     table = (
         "civic_participation" if consultation.ballot_mode == BallotMode.NAMED else "civic_ballot"
     )
