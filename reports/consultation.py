@@ -226,8 +226,8 @@ def consultation_appendix_html(consultation: Consultation, report: Report) -> st
             by_question[question.pk] = {"id": question.pk, "label": question.label, "answers": []}
         by_question[question.pk]["answers"].append(answer)
     text_questions = list(by_question.values())
-    for question in text_questions:
-        question["published_texts"] = len(question["answers"])
+    for entry in text_questions:
+        entry["published_texts"] = len(entry["answers"])
     context = {
         "council": council,
         "logo": council_logo(council),
