@@ -26,6 +26,7 @@ from community.selectors import verified_residents
 from tenants.models import current_council
 
 from .models import Report
+from .pdf import pdf_write
 
 # Bars are drawn in a 600-unit wide SVG: labels on the left, bars from here.
 BAR_X = 210
@@ -136,10 +137,6 @@ def consultation_report_context(consultation: Consultation, report: Report) -> d
         questions.append(
             {
                 **question,
-                # Number questions come without "answered": the ballots of their distribution.
-                "answered": question.get("answered")
-                if question.get("answered") is not None
-                else sum(d["count"] for d in question.get("distribution", [])),
                 "chart": _chart(question),
                 "themes": themes.get(question["id"], []),
                 "quotes": answers[:QUOTES_PER_QUESTION],
@@ -206,7 +203,7 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
     progress(30)
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(80)
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    pdf = pdf_write(document)
     figures = consultation_csv(context["results"])
     if not separate:
         progress(95)
@@ -218,6 +215,31 @@ def consultation_report_render(*, report: Report, progress: Callable[[int], None
     )
 
 
+def consultation_appendix_html(consultation: Consultation, report: Report) -> str:
+    """The appendix's HTML: every published free-text answer, one paragraph each, by question
+    (only the answers are read: none of the report's figures)."""
+    council = current_council()
+    by_question: dict[int, dict[str, Any]] = {}
+    for answer in consultation_selectors.text_answers_public(consultation):
+        question = answer.question
+        if question.pk not in by_question:
+            by_question[question.pk] = {"id": question.pk, "label": question.label, "answers": []}
+        by_question[question.pk]["answers"].append(answer)
+    text_questions = list(by_question.values())
+    for entry in text_questions:
+        entry["published_texts"] = len(entry["answers"])
+    context = {
+        "council": council,
+        "logo": council_logo(council),
+        "consultation": consultation,
+        "report": report,
+        "text_questions": text_questions,
+        "generated_at": timezone.now(),
+        "language": report.language or council.default_language,
+    }
+    return render_to_string("reports/consultation_appendix.html", context)
+
+
 def consultation_appendix_render(*, report: Report) -> tuple[bytes, int]:
     """The appendix of a consultation report as a document of its own: every published
     free-text answer, by question (PDF bytes, pages)."""
@@ -225,15 +247,10 @@ def consultation_appendix_render(*, report: Report) -> tuple[bytes, int]:
 
     from .services import GenerationError
 
-    consultation = (
-        Consultation.objects.prefetch_related("questions", "neighbourhoods")
-        .filter(pk=report.subject_id or 0)
-        .first()
-    )
+    consultation = Consultation.objects.filter(pk=report.subject_id or 0).first()
     if consultation is None:
         raise GenerationError(_("The consultation no longer exists."))
     with timezone.override(current_council().timezone):
-        context = consultation_report_context(consultation, report)
-        html = render_to_string("reports/consultation_appendix.html", context)
+        html = consultation_appendix_html(consultation, report)
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
-    return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)
+    return pdf_write(document), len(document.pages)

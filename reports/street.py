@@ -15,6 +15,7 @@ from tenants.models import current_council
 
 from .consultation import council_logo
 from .models import Report
+from .pdf import pdf_write
 from .templatetags.report_format import day
 
 # A longer period would make the comparison and the map meaningless.
@@ -99,7 +100,7 @@ def street_report_render(*, report: Report, progress: Callable[[int], None]) -> 
     progress(50)
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(85)
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    pdf = pdf_write(document)
     return RenderedReport(
         pdf=pdf, pages=len(document.pages), figures=street_csv(context["figures"])
     )

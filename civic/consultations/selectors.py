@@ -162,18 +162,28 @@ def named_contributions(consultation: Consultation) -> QuerySet[Participation]:
 
 def results(consultation: Consultation) -> dict[str, Any]:
     """The results of `consultation` (see `results_compute`), cached once it is closed."""
-    if consultation.results_cache is not None:
-        return _relabel(consultation, consultation.results_cache)
+    cached = consultation.results_cache
+    if cached is not None and _cache_complete(cached):
+        return _relabel(consultation, cached)
     data = results_compute(consultation)
     if (
         consultation.scheduled_at is not None
         and timezone.now() >= consultation.closes_at + CACHE_AFTER_CLOSE
     ):
-        Consultation.objects.filter(pk=consultation.pk, results_cache__isnull=True).update(
-            results_cache=data
-        )
+        unwritten = Consultation.objects.filter(pk=consultation.pk)
+        if cached is None:
+            unwritten = unwritten.filter(results_cache__isnull=True)
+        # else: a cache written before every question had its "answered" count is replaced
+        # (a closed consultation's ballots are final: a concurrent writer writes the same data).
+        unwritten.update(results_cache=data)
         consultation.results_cache = data
     return data
+
+
+def _cache_complete(data: dict[str, Any]) -> bool:
+    """Cached results have every field results_compute gives now: number questions had no
+    "answered" count in caches written before it was added."""
+    return all("answered" in question for question in data["questions"])
 
 
 def _relabel(consultation: Consultation, data: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +253,8 @@ def suppress_table(matrix: list[list[int]]) -> list[list[int | None]]:
 def results_compute(consultation: Consultation) -> dict[str, Any]:
     """Tallies of every question: counts and shares of each option; ranking: Borda score and
     first preferences; scale and number: mean, median and distribution; free text: the number
-    of answers. Plus a breakdown by neighbourhood with small cells suppressed."""
+    of answers; every question: "answered", the number of ballots (or texts) answering it.
+    Plus a breakdown by neighbourhood with small cells suppressed."""
     table = (
         "civic_participation" if consultation.ballot_mode == BallotMode.NAMED else "civic_ballot"
     )
@@ -328,6 +339,7 @@ def _question_result(
         for value, positions in tally.items():
             values.append((float(value), sum(sum(h.values()) for h in positions.values())))
         result.update(_numeric(values))
+        result["answered"] = sum(count for _value, count in values)
         result["distribution"] = [{"value": _num(v), "count": c} for v, c in sorted(values)]
         return result
     options = question.options()

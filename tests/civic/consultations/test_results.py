@@ -228,3 +228,49 @@ def test_results_are_cached_after_close_and_shown_in_the_readers_language(
     assert selectors.results(c)["ballots"] == 1
     # ...and an English reader reads English labels from the French-made cache.
     assert selectors.results(c)["questions"][0]["options"][0]["label"] == "Yes"
+
+
+def test_every_question_kind_has_its_answered_count(communications_officer, hood_a):
+    c = make_consultation(communications_officer, questions=every_kind())
+    number = c.questions.get(kind=QuestionKind.NUMBER)
+    text = c.questions.get(kind=QuestionKind.LONG_TEXT)
+    for i in range(3):
+        services.participation_submit(
+            user=citizen(hood_a),
+            consultation=c,
+            # The number question is optional: the third voter leaves it blank.
+            raw=full_answers(c, **{number.key: "" if i == 2 else str(i + 4)}),
+        )
+    by_id = {q["id"]: q for q in selectors.results(c)["questions"]}
+    assert by_id[number.pk]["answered"] == 2
+    assert by_id[text.pk]["answered"] == 0
+    assert all(
+        by_id[q.pk]["answered"] == 3 for q in c.questions.exclude(pk__in=[number.pk, text.pk])
+    )
+
+
+def test_results_cached_without_answered_counts_are_computed_again(communications_officer, hood_a):
+    from django.utils import timezone
+
+    from civic.consultations.models import Consultation
+
+    c = make_consultation(communications_officer, questions=every_kind())
+    number = c.questions.get(kind=QuestionKind.NUMBER)
+    services.participation_submit(
+        user=citizen(hood_a), consultation=c, raw=full_answers(c, **{number.key: "7"})
+    )
+    services.consultation_close(actor=communications_officer, consultation=c)
+    past = timezone.now() - selectors.CACHE_AFTER_CLOSE * 2
+    # A cache written before number questions had their "answered" count.
+    old = selectors.results_compute(c)
+    for question in old["questions"]:
+        if question["id"] == number.pk:
+            del question["answered"]
+    Consultation.objects.filter(pk=c.pk).update(
+        opens_at=past - selectors.CACHE_AFTER_CLOSE, closes_at=past, results_cache=old
+    )
+    c.refresh_from_db()
+    by_id = {q["id"]: q for q in selectors.results(c)["questions"]}
+    assert by_id[number.pk]["answered"] == 1
+    c.refresh_from_db()
+    assert all("answered" in q for q in c.results_cache["questions"])
