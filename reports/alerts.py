@@ -3,10 +3,8 @@ as a PDF like the street issues report (cover, contents, running header and foot
 
 import datetime
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +14,7 @@ from tenants.models import current_council
 
 from .consultation import council_logo
 from .models import Report
-from .pdf import pdf_write
-from .street import parse_period
+from .street import parse_period, period_report_render
 from .templatetags.report_format import day
 
 
@@ -44,24 +41,12 @@ def alerts_report_context(report: Report, first: datetime.date, last: datetime.d
 
 
 def alerts_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
-    import weasyprint
-
     from .selectors import alerts_csv
-    from .services import GenerationError, RenderedReport
 
-    council = current_council()
-    with timezone.override(council.timezone):
-        try:
-            first, last = parse_period(report.parameters)
-        except ValueError as error:
-            raise GenerationError(_("The period of the report is not valid.")) from error
-        context = alerts_report_context(report, first, last)
-        progress(30)
-        html = render_to_string("reports/alerts.html", context)
-    progress(50)
-    document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
-    progress(85)
-    pdf = pdf_write(document)
-    return RenderedReport(
-        pdf=pdf, pages=len(document.pages), figures=alerts_csv(context["figures"])
+    return period_report_render(
+        report=report,
+        progress=progress,
+        template="reports/alerts.html",
+        context_for=alerts_report_context,
+        figures_csv=alerts_csv,
     )

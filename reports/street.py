@@ -81,10 +81,18 @@ def street_report_context(report: Report, period: Period) -> dict[str, Any]:
     }
 
 
-def street_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
+def period_report_render(
+    *,
+    report: Report,
+    progress: Callable[[int], None],
+    template: str,
+    context_for: Callable[[Report, datetime.date, datetime.date], dict[str, Any]],
+    figures_csv: Callable[[dict[str, Any]], str],
+) -> Any:
+    """A report over a period of days (street issues, alerts): its context in the council's
+    time zone, the HTML, then the tagged PDF and the CSV of the same figures."""
     import weasyprint
 
-    from .selectors import street_csv
     from .services import GenerationError, RenderedReport
 
     council = current_council()
@@ -93,14 +101,25 @@ def street_report_render(*, report: Report, progress: Callable[[int], None]) -> 
             first, last = parse_period(report.parameters)
         except ValueError as error:
             raise GenerationError(_("The period of the report is not valid.")) from error
-        period = period_of_days(first, last)
-        context = street_report_context(report, period)
+        context = context_for(report, first, last)
         progress(30)
-        html = render_to_string("reports/street.html", context)
+        html = render_to_string(template, context)
     progress(50)
     document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render()
     progress(85)
     pdf = pdf_write(document)
     return RenderedReport(
-        pdf=pdf, pages=len(document.pages), figures=street_csv(context["figures"])
+        pdf=pdf, pages=len(document.pages), figures=figures_csv(context["figures"])
+    )
+
+
+def street_report_render(*, report: Report, progress: Callable[[int], None]) -> Any:
+    from .selectors import street_csv
+
+    return period_report_render(
+        report=report,
+        progress=progress,
+        template="reports/street.html",
+        context_for=lambda r, first, last: street_report_context(r, period_of_days(first, last)),
+        figures_csv=street_csv,
     )
