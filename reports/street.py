@@ -87,7 +87,7 @@ def period_report_render(
     progress: Callable[[int], None],
     template: str,
     context_for: Callable[[Report, datetime.date, datetime.date], dict[str, Any]],
-    figures_csv: Callable[[dict[str, Any]], str],
+    figures_csv: Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]],
 ) -> Any:
     """A report over a period of days (street issues, alerts): its context in the council's
     time zone, the HTML, then the tagged PDF and the CSV of the same figures."""
