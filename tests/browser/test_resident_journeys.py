@@ -94,3 +94,13 @@ def test_language_switch_from_french_to_english(ui_fr):
     ui_fr.click(page.get_by_role("button", name="Changer"))
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("navigation").get_by_role("link", name="Sign in").is_visible()
+
+
+def test_a_missing_page_says_so_in_french_and_leads_back_home(ui_fr):
+    page = ui_fr.page
+    ui_fr.allow_console(r"status of 404")
+    response = ui_fr.goto("/signalements/introuvable/")
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Cette page n\u2019existe pas").is_visible()
+    ui_fr.click(page.get_by_role("main").get_by_role("link", name="Retour à l\u2019accueil"))
+    assert page.url.rstrip("/") == ui_fr.base_url.rstrip("/")
