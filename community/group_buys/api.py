@@ -155,13 +155,17 @@ class CommitmentView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _apply(self, request, pk: int, quantity):
-        group_buy = _visible(request, pk)
-        outcome = services.commitment_set(
-            user=request.user,
-            group_buy=group_buy,
-            quantity=quantity,
-            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
-        )
+        # The service checks that the resident may see and join the group buy: one statement
+        # when the commitment goes through, the reads that say why only when it does not.
+        try:
+            outcome = services.commitment_set(
+                user=request.user,
+                group_buy=pk,
+                quantity=quantity,
+                idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
+            )
+        except GroupBuy.DoesNotExist:
+            raise Http404 from None
         response = Response(
             CommitmentOutSerializer(outcome).data,
             status=status.HTTP_200_OK,

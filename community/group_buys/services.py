@@ -356,21 +356,29 @@ def _check_commitment(
 def commitment_set(
     *,
     user: User,
-    group_buy: GroupBuy,
+    group_buy: GroupBuy | int,
     quantity: object,
     idempotency_key: str = "",
 ) -> CommitmentOutcome:
     """Set the household's quantity (0 withdraws), until the deadline. A request repeated with
     the same `idempotency_key` (and the same content) is applied once and answered the same.
+    `group_buy` is the group buy, or its id as the resident asked for it (the API): then a
+    commitment that goes through loads nothing (see `_APPLY`), and a group buy this resident may
+    not see is GroupBuy.DoesNotExist. A refusal raises PermissionDenied or ValidationError with
+    its reason.
 
     Without a key the change is one statement in autocommit (see `_APPLY`): the group buy's row
     is locked only while PostgreSQL runs it, never across a round trip to Python."""
+    by_id = isinstance(group_buy, int)
+    group_buy_id = group_buy if isinstance(group_buy, int) else group_buy.pk
     amount = _as_quantity(quantity)
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in to join a group buy."))
     if not idempotency_key:
-        return _commitment_apply(user, group_buy, amount)
-    outcome = CommitmentOutcome(group_buy=group_buy.pk, quantity=str(amount))
+        return _commitment_apply(user, group_buy_id, amount, by_id=by_id)
+    outcome = CommitmentOutcome(group_buy=group_buy_id, quantity=str(amount))
     with transaction.atomic():
-        fingerprint = request_fingerprint(group_buy.pk, amount)
+        fingerprint = request_fingerprint(group_buy_id, amount)
         try:
             # A concurrent twin waits here on the unique index until this one commits. The
             # answer is stored now: if the change is refused, the rollback takes the row away.
@@ -390,34 +398,49 @@ def commitment_set(
                 ) from None
             return CommitmentOutcome(**{**previous.response, "replayed": True})
         # The last statement before COMMIT: the group buy's row stays locked one round trip.
-        return _commitment_apply(user, group_buy, amount)
+        return _commitment_apply(user, group_buy_id, amount, by_id=by_id)
 
 
 _COMMITMENT_TABLE = Commitment._meta.db_table
 _GROUP_BUY_TABLE = GroupBuy._meta.db_table
+_RESIDENCE_TABLE = Residence._meta.db_table
+_ELIGIBLE_TABLE = GroupBuy.neighbourhoods.through._meta.db_table
 
-# One commitment in one statement, so the hot row (the group buy's) is locked for the time
-# PostgreSQL takes to run it and commit, not across round trips to a Python process that may be
-# waiting for a CPU or its GIL (with 200 clients at once that wait, not the SQL, was the time).
+# One commitment in one statement, checks included, so that a commitment that goes through costs
+# one round trip, and the hot row (the group buy's) is locked for the time PostgreSQL takes to
+# run it and commit, not across round trips to a Python process that may be waiting for a CPU or
+# its GIL (with 200 clients at once that wait, not the SQL, was the time).
+#   0. `home` is the resident's household: verified (or any status, where the council lets
+#      unverified residents commit and Python checked it), in a neighbourhood the group buy is
+#      open to (all, when it names none). No row: nothing below happens.
 #   1. `previous` locks the household's row, if any: two residents of one home (or two tabs)
 #      queue here, and the second reads the first's quantity once it committed.
 #   2. `applied` changes the total by the difference, only while the group buy is open, before
-#      its deadline, within its maximum and (against an edit meanwhile) the household limits and
-#      step; under READ COMMITTED a waiting UPDATE re-checks these on the row it finally locks.
+#      its deadline, within its maximum and the household limits and step; under READ
+#      COMMITTED a waiting UPDATE re-checks these on the row it finally locks.
 #   3. the household's row is deleted (0), changed or added only if `applied` returned a row;
 #      two new residents of one home adding at once: the second breaks the unique constraint and
 #      the whole statement (its change of the total included) is undone, then retried.
+#   4. the last row says, for a refusal, whether the household may join and the group buy's
+#      state, as of the statement's start: a plain "sold out" needs no further query.
 # Locks are always taken household first, group buy second (closing takes only the group buy).
 _APPLY = f"""
-WITH previous AS (
+WITH home AS (
+    SELECT household_key FROM {_RESIDENCE_TABLE} AS residence
+    WHERE user_id = %(user)s AND (status = %(verified)s OR %(unverified_ok)s)
+      AND (NOT EXISTS (SELECT FROM {_ELIGIBLE_TABLE} WHERE groupbuy_id = %(group_buy)s)
+           OR EXISTS (SELECT FROM {_ELIGIBLE_TABLE} WHERE groupbuy_id = %(group_buy)s
+                      AND neighbourhood_id = residence.neighbourhood_id))
+), previous AS (
     SELECT id, quantity FROM {_COMMITMENT_TABLE}
-    WHERE group_buy_id = %(group_buy)s AND household_key = %(household)s
+    WHERE group_buy_id = %(group_buy)s AND household_key = (SELECT household_key FROM home)
     FOR UPDATE
 ), applied AS (
     UPDATE {_GROUP_BUY_TABLE}
     SET total_committed = total_committed + %(quantity)s
         - COALESCE((SELECT quantity FROM previous), 0)
     WHERE id = %(group_buy)s AND status = %(open)s AND deadline > now()
+      AND EXISTS (SELECT FROM home)
       AND total_committed + %(quantity)s - COALESCE((SELECT quantity FROM previous), 0)
           <= maximum_total
       AND (%(quantity)s = 0 OR (%(quantity)s BETWEEN household_min AND household_max
@@ -433,10 +456,16 @@ WITH previous AS (
 ), added AS (
     INSERT INTO {_COMMITMENT_TABLE}
         (group_buy_id, household_key, resident_id, quantity, handover, created_at, updated_at)
-    SELECT %(group_buy)s, %(household)s, %(user)s, %(quantity)s, '', now(), now()
+    SELECT %(group_buy)s, household_key, %(user)s, %(quantity)s, '', now(), now() FROM home
     WHERE %(quantity)s > 0 AND NOT EXISTS (SELECT FROM previous) AND EXISTS (SELECT FROM applied)
 )
-SELECT EXISTS (SELECT FROM applied), COALESCE((SELECT quantity FROM previous), 0)
+SELECT EXISTS (SELECT FROM applied), COALESCE((SELECT quantity FROM previous), 0),
+    -- for a refusal: whether the household may join, and the group buy as the statement began
+    -- (no such group buy: not open, zeros)
+    EXISTS (SELECT FROM home), COALESCE(buy.status = %(open)s AND buy.deadline > now(), false),
+    COALESCE(buy.total_committed, 0), COALESCE(buy.maximum_total, 0),
+    COALESCE(buy.household_min, 0), COALESCE(buy.household_max, 0), COALESCE(buy.step, 0)
+FROM (SELECT) AS one LEFT JOIN {_GROUP_BUY_TABLE} AS buy ON buy.id = %(group_buy)s
 """  # noqa: S608  (table names are ours; values are parameters)
 _UNIQUE_VIOLATION = "23505"  # SQLSTATE; the commitment table's only other unique key is its id
 
@@ -451,16 +480,44 @@ def _household_taken(error: IntegrityError) -> bool:
     )
 
 
-def _commitment_apply(user: User, group_buy: GroupBuy, quantity: Decimal) -> CommitmentOutcome:
-    # Reads first, outside any lock: who the resident is and whether they may commit this.
-    residence = selectors.residence_of(user)
-    _check_commitment(user, group_buy, residence, quantity)
+@dataclass(frozen=True)
+class _Statement:
+    """What `_APPLY` returns."""
+
+    applied: bool
+    previous: Decimal  # the household's quantity before
+    may_join: bool  # the household is allowed in (verified unless exempted, eligible)
+    open: bool  # open and before its deadline (False: no such group buy)
+    total: Decimal
+    maximum: Decimal
+    household_min: Decimal
+    household_max: Decimal
+    step: Decimal
+
+    def left_when_sold_out(self, quantity: Decimal) -> Decimal | None:
+        """What the household could still have, when the only reason for the refusal is the
+        maximum: the household may join, the group buy is open and the quantity fits the
+        household limits and step. None otherwise."""
+        if self.applied or not self.may_join or not self.open or quantity == 0:
+            return None
+        left = self.maximum - self.total + self.previous
+        fits = self.household_min <= quantity <= self.household_max and _is_multiple(
+            quantity, self.step
+        )
+        return left if fits and quantity > left else None
+
+
+def _apply_statement(
+    user: User, group_buy_id: int, quantity: Decimal, *, unverified_ok: bool
+) -> _Statement:
+    """Runs `_APPLY` (retried once if another resident of the home added its row meanwhile)."""
     params: dict[str, Any] = {
-        "group_buy": group_buy.pk,
-        "household": residence.household_key if residence is not None else "",
+        "group_buy": group_buy_id,
         "user": user.pk,
         "quantity": quantity,
         "open": GroupBuyStatus.OPEN.value,
+        "verified": Status.VERIFIED.value,
+        "unverified_ok": unverified_ok,
     }
     for attempt in (1, 2):
         try:
@@ -471,34 +528,52 @@ def _commitment_apply(user: User, group_buy: GroupBuy, quantity: Decimal) -> Com
                 connection.cursor() as cursor,
             ):
                 cursor.execute(_APPLY, params)
-                applied, previous = cursor.fetchone()
-            break
+                return _Statement(*cursor.fetchone())
         except IntegrityError as error:
             if attempt == 2 or not _household_taken(error):
                 raise
-    if not applied:
-        _refusal(user, group_buy, residence, quantity, previous)
-    return CommitmentOutcome(group_buy=group_buy.pk, quantity=str(quantity))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _refusal(
-    user: User,
-    group_buy: GroupBuy,
-    residence: Residence | None,
-    quantity: Decimal,
-    previous: Decimal,
-) -> NoReturn:
-    """Why the statement changed nothing, read again from the group buy as it is now."""
-    current = GroupBuy.objects.get(pk=group_buy.pk)
-    _check_commitment(user, current, residence, quantity)  # closed meanwhile, limits changed
-    left = current.maximum_total - current.total_committed + previous
+def _commitment_apply(
+    user: User, group_buy_id: int, quantity: Decimal, *, by_id: bool
+) -> CommitmentOutcome:
+    outcome = CommitmentOutcome(group_buy=group_buy_id, quantity=str(quantity))
+    # The common case, a verified resident: one statement, which checks everything itself.
+    done = _apply_statement(user, group_buy_id, quantity, unverified_ok=False)
+    if done.applied:
+        return outcome
+    if (left := done.left_when_sold_out(quantity)) is not None:
+        _refusal(left)
+    # Refused otherwise, or a resident not verified: the reason, read from the group buy, the
+    # residence and the council's settings as they are now.
+    group_buy = (
+        selectors.group_buy_visible_to(user, group_buy_id)
+        if by_id
+        else GroupBuy.objects.prefetch_related("neighbourhoods").filter(pk=group_buy_id).first()
+    )
+    if group_buy is None:
+        raise GroupBuy.DoesNotExist(f"No group buy {group_buy_id} for this resident.")
+    residence = selectors.residence_of(user)
+    _check_commitment(user, group_buy, residence, quantity)
+    if residence is not None and residence.status != Status.VERIFIED:
+        # `_check_commitment` let them through: the council does not require verification.
+        done = _apply_statement(user, group_buy_id, quantity, unverified_ok=True)
+        if done.applied:
+            return outcome
+    _refusal(group_buy.maximum_total - group_buy.total_committed + done.previous)
+
+
+def _refusal(left: Decimal) -> NoReturn:
+    """Every check passed and the statement still changed nothing: the maximum is (nearly)
+    reached; `left` is what the household could still have."""
     message = _(
         "Only %(left)s left for your household: the supplier's maximum is nearly reached."
     ) % {"left": max(left, Decimal(0))}
     raise ValidationError({"quantity": ValidationError(message, code="sold_out")})
 
 
-def commitment_withdraw(*, user: User, group_buy: GroupBuy) -> CommitmentOutcome:
+def commitment_withdraw(*, user: User, group_buy: GroupBuy | int) -> CommitmentOutcome:
     return commitment_set(user=user, group_buy=group_buy, quantity=0)
 
 

@@ -56,6 +56,8 @@ def group_buy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if quantity is not None:
             try:
                 services.commitment_set(user=request.user, group_buy=group_buy, quantity=quantity)
+            except GroupBuy.DoesNotExist:
+                raise Http404 from None  # closed meanwhile, without this household
             except (ValidationError, PermissionDenied) as error:
                 if isinstance(error, PermissionDenied):
                     form.add_error(None, str(error))

@@ -100,7 +100,8 @@ def test_resident_without_address_is_asked_for_it(firewood, resident, staff):
     assert code_of(refused.value) == "no_address"
 
 
-def test_only_eligible_neighbourhoods_may_join(organiser, alice, bruno):
+def old_town_buy(organiser, alice) -> GroupBuy:
+    """A group buy open to the old town only, where Alice lives (Bruno does not)."""
     old_town = NeighbourhoodFactory(name="Vieille ville")
     community.residence_declare(
         user=alice,
@@ -110,11 +111,32 @@ def test_only_eligible_neighbourhoods_may_join(organiser, alice, bruno):
         neighbourhood=old_town,
     )
     group_buy = buy(organiser, neighbourhoods=[old_town])
+    return group_buy
+
+
+def test_only_eligible_neighbourhoods_may_join(organiser, alice, bruno):
+    group_buy = old_town_buy(organiser, alice)
     services.commitment_set(user=alice, group_buy=group_buy, quantity=D(1))
     with pytest.raises(PermissionDenied):
         services.commitment_set(user=bruno, group_buy=group_buy, quantity=D(1))
     assert list(selectors.group_buys_for(bruno)) == []
     assert group_buy in selectors.group_buys_for(alice)
+
+
+def test_a_group_buy_asked_for_by_id_must_be_one_the_resident_may_see(organiser, alice, bruno):
+    """The API passes the id it was given: a group buy the resident may not see does not exist
+    for them (404), where the pages, which found it first, get the reason."""
+    group_buy = old_town_buy(organiser, alice)
+    services.commitment_set(user=alice, group_buy=group_buy.pk, quantity=D(1))
+    with pytest.raises(GroupBuy.DoesNotExist):
+        services.commitment_set(user=bruno, group_buy=group_buy.pk, quantity=D(1))
+    with pytest.raises(GroupBuy.DoesNotExist):
+        services.commitment_set(user=alice, group_buy=group_buy.pk + 1000, quantity=D(1))
+    expire(group_buy)
+    with pytest.raises(ValidationError) as refused:  # closed, and her household took part
+        services.commitment_set(user=alice, group_buy=group_buy.pk, quantity=D(2))
+    assert code_of(refused.value) == "closed"
+    assert total(group_buy) == D(1)
 
 
 def test_no_change_after_the_deadline(firewood, alice):

@@ -2,6 +2,8 @@
 the others); another council sees nothing."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
@@ -289,6 +291,62 @@ def test_api_for_residents(dinan, firewood, alice, partner):
     assert as_(dinan).get("/api/v1/community/partners/").status_code == 200
     assert as_(dinan).get("/api/v1/community/group-buys/").status_code in (401, 403)
     assert client.get("/api/v1/community/staff/group-buys/").status_code == 403
+
+
+def _statements(queries) -> list[str]:
+    """What a request asked PostgreSQL, less the search path and the test's savepoints."""
+    skipped = ("SET search_path", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(skipped)]
+
+
+def test_an_api_commitment_costs_the_token_lookup_and_one_statement(dinan, firewood, alice):
+    """The statement checks the resident itself (verified, neighbourhood, open, limits): a
+    commitment that goes through, the busiest request of a popular group buy, reads nothing
+    first. It made ten queries when each check was a read of its own."""
+    client = api(as_(dinan), alice)
+    url = f"/api/v1/community/group-buys/{firewood.pk}/commitment/"
+    assert client.get(f"/api/v1/community/group-buys/{firewood.pk}/").status_code == 200
+    for quantity in ("2", "3.5"):  # the council's host is known (cached) by now
+        with CaptureQueriesContext(connection) as queries:
+            response = client.put(url, {"quantity": quantity}, content_type="application/json")
+        assert response.status_code == 200 and D(response.json()["quantity"]) == D(quantity)
+        asked = _statements(queries)
+        assert len(asked) == 2 and "authtoken_token" in asked[0], asked
+    firewood.refresh_from_db()
+    assert firewood.total_committed == D("3.5")
+
+
+def test_a_sold_out_refusal_costs_no_more_than_a_commitment(dinan, firewood, alice):
+    """Near the maximum most refusals are "sold out": the statement's own row says so, with
+    what is left, without reading the group buy and the residence again."""
+    for resident, quantity in zip(households(12), [D(5)] * 11 + [D(2)], strict=True):
+        services.commitment_set(user=resident, group_buy=firewood, quantity=quantity)
+    client = api(as_(dinan), alice)
+    url = f"/api/v1/community/group-buys/{firewood.pk}/commitment/"
+    assert client.get(f"/api/v1/community/group-buys/{firewood.pk}/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        refused = client.put(url, {"quantity": "5"}, content_type="application/json")
+    assert refused.status_code == 400
+    assert "Only 3.00 left" in refused.json()["quantity"][0]
+    assert len(_statements(queries)) == 2
+    assert client.put(url, {"quantity": "3"}, content_type="application/json").status_code == 200
+    firewood.refresh_from_db()
+    assert firewood.total_committed == firewood.maximum_total == D(60)
+
+
+def test_an_api_commitment_to_a_group_buy_of_another_neighbourhood_is_404(
+    dinan, organiser, alice, bruno
+):
+    from tests.factories import NeighbourhoodFactory
+
+    old_town = NeighbourhoodFactory(name="Vieille ville")
+    elsewhere = buy(organiser, neighbourhoods=[old_town])
+    url = f"/api/v1/community/group-buys/{elsewhere.pk}/commitment/"
+    put = api(as_(dinan), bruno).put(url, {"quantity": "1"}, content_type="application/json")
+    assert put.status_code == 404
+    assert api(as_(dinan), bruno).delete(url).status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.total_committed == 0
 
 
 def test_api_for_staff(dinan, confirmed, agent, alice):
