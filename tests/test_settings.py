@@ -57,3 +57,26 @@ def test_production_settings_need_a_secret_key_from_the_environment():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_a_web_worker_loads_its_urlconfs_then_freezes_them_out_of_the_collector():
+    """config/wsgi.py: what every request needs is loaded at start (views, translations), then
+    frozen, so a full garbage collection in a worker walks only what requests create, not the
+    141,000 objects of Django and the apps (a 140-200 ms pause per worker under load)."""
+    code = (
+        "import gc, sys, config.wsgi; "
+        "print(gc.get_freeze_count(), len(gc.get_objects(generation=2)), "
+        "'community.group_buys.api' in sys.modules)"
+    )
+    result = subprocess.run(  # noqa: S603  (our own code)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, still_tracked, views_loaded = result.stdout.split()
+    assert int(frozen) > 100_000
+    assert int(still_tracked) < 1_000
+    assert views_loaded == "True"
