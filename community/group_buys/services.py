@@ -19,12 +19,10 @@ from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any, NoReturn
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage, get_connection
-from django.core.mail.message import forbid_multi_line_headers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.defaultfilters import floatformat
@@ -34,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import council_email, council_sender
+from accounts.services import CouncilEmailBatch
 from core.audit import audit_record
 from core.images import clean_image
 from tenants.models import current_council
@@ -690,35 +688,6 @@ def _fill(skeleton: str, slots: dict[str, str]) -> str:
     return _SLOT.sub(lambda match: slots[match.group(1)], skeleton)
 
 
-class _BatchEmail(EmailMessage):
-    """One email of a batch sharing Subject and From. The standard library's RFC 2047 encoding
-    of a non-ASCII header (every French subject) costs more than building the rest of the
-    message, so the batch encodes them once, exactly as Django does, and each message reuses
-    them."""
-
-    encoded_headers: dict[str, str]
-
-    @classmethod
-    def reusing(cls, email: EmailMessage, *, encoded_headers: dict[str, str]) -> "_BatchEmail":
-        """`email` (built by the council helper, so From and Reply-To are the council's) sent
-        with the batch's encoded Subject and From."""
-        batch_email = cls.__new__(cls)
-        batch_email.__dict__.update(email.__dict__)
-        batch_email.encoded_headers = encoded_headers
-        return batch_email
-
-    def message(self, *args: Any, **kwargs: Any) -> Any:
-        subject, from_email = self.subject, self.from_email
-        self.subject, self.from_email = "", "-"  # ASCII: nothing to encode
-        try:
-            message = super().message(*args, **kwargs)
-        finally:
-            self.subject, self.from_email = subject, from_email
-        for name, value in self.encoded_headers.items():
-            message.replace_header(name, value)
-        return message
-
-
 class _OutcomeEmails:
     """The outcome emails of one closed group buy, in each resident's language (else the
     council's). Per language the body is rendered once with markers in the household's slots
@@ -736,18 +705,16 @@ class _OutcomeEmails:
             else "community/group_buys/email_cancelled.txt"
         )
         self.link = council.base_url() + reverse("community:group_buy", args=[group_buy.pk])
-        self.from_email = council_sender(council)[0]  # as council_email sets it
-        self._prepared: dict[str, tuple[str, str, dict[str, str]]] = {}
+        self._prepared: dict[str, tuple[CouncilEmailBatch, str]] = {}
 
-    def _prepare(self, language: str) -> tuple[str, str, dict[str, str]]:
-        """The subject, body skeleton and encoded headers in `language` (active)."""
+    def _prepare(self, language: str) -> tuple[CouncilEmailBatch, str]:
+        """The batch (its subject) and the body skeleton in `language` (active)."""
         if language not in self._prepared:
             subject = (
                 _("Group buy confirmed: %(product)s")
                 if self.confirmed
                 else _("Group buy cancelled: %(product)s")
             ) % {"product": self.group_buy.product}
-            subject = " ".join(subject.split())  # as council_email writes it
             skeleton = self.template.render(
                 {
                     "user": {"full_name": "\x1fname\x1f"},
@@ -760,11 +727,8 @@ class _OutcomeEmails:
                     "link": self.link,
                 }
             )
-            encoded = {
-                name: forbid_multi_line_headers(name, value, settings.DEFAULT_CHARSET)[1]
-                for name, value in (("Subject", subject), ("From", self.from_email))
-            }
-            self._prepared[language] = (subject, skeleton, encoded)
+            batch = CouncilEmailBatch(subject=subject, council=self.council)
+            self._prepared[language] = (batch, skeleton)
         return self._prepared[language]
 
     def messages(self, commitments: list[Commitment]) -> list[EmailMessage]:
@@ -774,7 +738,7 @@ class _OutcomeEmails:
         messages: list[EmailMessage] = []
         for lang, group in groupby(sorted(commitments, key=language), key=language):
             with translation.override(lang):
-                subject, skeleton, encoded = self._prepare(lang)
+                batch, skeleton = self._prepare(lang)
                 for commitment in group:
                     resident = commitment.resident
                     if resident is None:
@@ -793,17 +757,7 @@ class _OutcomeEmails:
                             2,
                         ),
                     }
-                    messages.append(
-                        _BatchEmail.reusing(
-                            council_email(
-                                to=[resident.email],
-                                subject=subject,
-                                body=_fill(skeleton, slots),
-                                council=self.council,
-                            ),
-                            encoded_headers=encoded,
-                        )
-                    )
+                    messages.append(batch.email(to=[resident.email], body=_fill(skeleton, slots)))
         return messages
 
 
