@@ -24,6 +24,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("core", "0002_addresses"): "the raw SQL adds the pg_trgm extension in the public schema "
     "if missing (catalogue objects, no table lock); the trigram index is on core_address, a "
     "table the same migration creates (no rows yet).",
+    ("community", "0007_drop_group_buy_policy_table"): "drops the table that 0005 removed from "
+    "Django's state: the previous release carries 0005, so nothing reads or writes it; the "
+    "table has one row, so the drop's lock is held for milliseconds.",
     ("community", "0003_mutual_aid"): "the raw SQL adds the unaccent extension and a French text "
     "search configuration in the public schema if missing (catalogue objects, no table lock) and "
     "a GIN index on community_listing, a table the same migration creates (no rows yet).",

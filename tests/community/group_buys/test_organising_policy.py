@@ -12,6 +12,7 @@ from core.models import AuditEntry
 from tests.conftest import CouncilClient
 
 MIGRATION = import_module("community.migrations.0005_group_buys_policy_in_settings")
+DROP = import_module("community.migrations.0007_drop_group_buy_policy_table")
 
 
 def test_council_admin_lets_verified_residents_organise(dinan, staff, alice, agent):
@@ -32,13 +33,19 @@ def test_council_admin_lets_verified_residents_organise(dinan, staff, alice, age
     assert "residents_organise_group_buys" in settings_page
 
 
+def test_the_old_policy_table_is_gone(in_dinan):
+    """0005 removed it from Django's state, 0007 from the database (expand, then contract)."""
+    assert "community_groupbuypolicy" not in connection.introspection.table_names()
+    assert "community_communitysettings" in connection.introspection.table_names()
+
+
 def test_migration_0005_keeps_each_councils_value(in_dinan):
-    """The migration's data step, run on the historical models: the old table is still there
-    (the model left Django's state only)."""
+    """The migration's data step, run on the historical models, on the old table as 0007's
+    reverse step brings it back (the test's transaction drops it again)."""
     state = MigrationLoader(connection).project_state(("community", "0004_group_buys"))
     MIGRATION.Migration.operations[0].state_forwards("community", state)  # the new column
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM community_groupbuypolicy")
+        cursor.execute(DROP.RECREATE)
         cursor.execute(
             "INSERT INTO community_groupbuypolicy (id, residents_may_organise) VALUES (1, true)"
         )
