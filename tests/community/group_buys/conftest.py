@@ -1,15 +1,22 @@
-"""Group buys for the tests: firewood by the stère with three price tiers, and residents."""
+"""Group buys for the tests: firewood by the stère with three price tiers, and residents;
+group buys committed for the live tests."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
+from accounts.models import User
 from community.group_buys import services
 from community.group_buys.models import GroupBuy
+from tenants.models import Council
 from tests.community.conftest import declare, verified
 from tests.conftest import make_user
+from tests.factories import UserFactory
 
 D = Decimal
 TIERS = [(D(1), D(85)), (D(20), D(78)), (D(50), D(70))]
@@ -86,6 +93,45 @@ def expire(group_buy: GroupBuy) -> None:
     group_buy.refresh_from_db()
 
 
+@contextmanager
+def committed_group_buy(
+    council: Council, tag: str, *, role: str = "agent", product: str = "Pommes", **overrides
+) -> Iterator[GroupBuy]:
+    """For the live tests (`committed_db`): an open group buy committed in `council`'s schema, so
+    other connections and the worker see it, organised by a new staff member with `role`.
+    Apples by the kg at 3 € retail, 2 € from the first kg, 1 to 10 kg a household, at most 100,
+    delivered at home, deadline in an hour; `overrides` are fields of `group_buy_create`, and the
+    product's name ends with the tag. The body runs outside the council's schema, as it found the
+    connection. On the way out, whatever happened, the group buy (its commitments with it) and
+    every user whose email starts with `tag` (the organiser, the households) are deleted."""
+    fields = {
+        "supplier_name": "Coopérative de la Rance",
+        "unit": "kg",
+        "step": D(1),
+        "retail_price": D(3),
+        "minimum_total": D(1),
+        "maximum_total": D(100),
+        "household_min": D(1),
+        "household_max": D(10),
+        "deadline": timezone.now() + timedelta(hours=1),
+        "delivery": "home",
+        "tiers": [(D(1), D(2))],
+    } | overrides
+    group_buy = None
+    try:
+        with tenant_context(council):
+            organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=[role])
+            group_buy = services.group_buy_create(
+                acting=organiser, product=f"{product} {tag}", **fields
+            )
+        yield group_buy
+    finally:
+        with tenant_context(council):
+            if group_buy is not None:
+                GroupBuy.objects.filter(pk=group_buy.pk).delete()
+            User.objects.filter(email__startswith=tag).delete()
+
+
 def code_of(error) -> str:
     """The code of a service's ValidationError, whether on a field or not."""
     if hasattr(error, "error_dict"):
@@ -93,4 +139,14 @@ def code_of(error) -> str:
     return error.code
 
 
-__all__ = ["TIERS", "D", "buy", "code_of", "declare", "expire", "households", "verified"]
+__all__ = [
+    "TIERS",
+    "D",
+    "buy",
+    "code_of",
+    "committed_group_buy",
+    "declare",
+    "expire",
+    "households",
+    "verified",
+]

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.models import User
 from community.group_buys import selectors, services, tasks
 from community.group_buys.models import Commitment, GroupBuy
 from community.services import community_settings_update
@@ -20,7 +19,7 @@ from tenants.models import Council, current_council
 from tests.emails import assert_sent_by_council
 from tests.factories import ResidenceFactory, UserFactory
 
-from .conftest import TIERS, D, buy, code_of, expire, households
+from .conftest import TIERS, D, buy, code_of, committed_group_buy, expire, households
 
 
 @pytest.fixture
@@ -168,46 +167,35 @@ def test_worker_closes_and_emails_each_household_once(
 ):
     council = Council.objects.get(slug="dinan")
     tag = f"close-{uuid.uuid4().hex[:8]}"
-    with tenant_context(council):
-        organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=["agent"])
+    with (
+        committed_group_buy(
+            council,
+            tag,
+            minimum_total=D(2),
+            delivery="pickup",
+            pickup_place="Marché du Champ",
+            tiers=[(D(1), D("2.5"))],
+        ) as group_buy,
+        tenant_context(council),
+    ):
         people = []
-        try:
-            group_buy = services.group_buy_create(
-                acting=organiser,
-                product=f"Pommes {tag}",
-                supplier_name="Verger de Léhon",
-                unit="kg",
-                step=D(1),
-                retail_price=D(3),
-                minimum_total=D(2),
-                maximum_total=D(100),
-                household_min=D(1),
-                household_max=D(10),
-                deadline=timezone.now() + timedelta(hours=1),
-                delivery="pickup",
-                pickup_place="Marché du Champ",
-                tiers=[(D(1), D("2.5"))],
-            )
-            for i in range(3):
-                person = UserFactory(email=f"{tag}-{i}@example.org", language="en")
-                ResidenceFactory(user=person, status="verified", household_key=f"{tag}-{i}")
-                services.commitment_set(user=person, group_buy=group_buy, quantity=D(2))
-                people.append(person)
-            GroupBuy.objects.filter(pk=group_buy.pk).update(
-                deadline=timezone.now() - timedelta(seconds=1)
-            )
-            tasks.close_due_group_buys_everywhere.delay()
-            tasks.close_due_group_buys_everywhere.delay()  # beat's next run, or a redelivery
-            messages = worker_outbox.wait_for(3)
-            time.sleep(1.5)  # room for a duplicate to show up
-            messages = worker_outbox.messages()
-            assert len(messages) == 3
-            assert all("Marché du Champ" in m and "5.00 €" in m for m in messages)
-            group_buy.refresh_from_db()
-            assert group_buy.status == "confirmed"
-        finally:
-            GroupBuy.objects.filter(product__endswith=tag).delete()
-            User.objects.filter(email__startswith=tag).delete()
+        for i in range(3):
+            person = UserFactory(email=f"{tag}-{i}@example.org", language="en")
+            ResidenceFactory(user=person, status="verified", household_key=f"{tag}-{i}")
+            services.commitment_set(user=person, group_buy=group_buy, quantity=D(2))
+            people.append(person)
+        GroupBuy.objects.filter(pk=group_buy.pk).update(
+            deadline=timezone.now() - timedelta(seconds=1)
+        )
+        tasks.close_due_group_buys_everywhere.delay()
+        tasks.close_due_group_buys_everywhere.delay()  # beat's next run, or a redelivery
+        messages = worker_outbox.wait_for(3)
+        time.sleep(1.5)  # room for a duplicate to show up
+        messages = worker_outbox.messages()
+        assert len(messages) == 3
+        assert all("Marché du Champ" in m and "5.00 €" in m for m in messages)
+        group_buy.refresh_from_db()
+        assert group_buy.status == "confirmed"
 
 
 def test_tiers_are_copied_when_a_past_group_buy_is_duplicated(firewood, organiser):

@@ -3,7 +3,6 @@ the real PostgreSQL, each client a thread with its own connection."""
 
 import threading
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,11 +12,11 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from community.group_buys import services
-from community.group_buys.models import Commitment, GroupBuy
+from community.group_buys.models import Commitment
 from tenants.models import Council
 from tests.factories import ResidenceFactory, UserFactory
 
-from .conftest import TIERS, D, code_of
+from .conftest import TIERS, D, code_of, committed_group_buy
 
 CLIENTS = 200
 # The private cluster allows 200 connections; the test's own, the worker's and a margin stay free.
@@ -31,6 +30,18 @@ def make_households(tag: str, n: int) -> list[User]:
         ResidenceFactory(user=user, status="verified", household_key=f"{tag}-{i}")
         users.append(user)
     return users
+
+
+def make_homes_of_two(tag: str, n: int) -> list[tuple[User, User]]:
+    """`n` verified homes of two residents each."""
+    pairs = []
+    for i in range(n):
+        first = UserFactory(email=f"{tag}-{i}-a@example.org")
+        second = UserFactory(email=f"{tag}-{i}-b@example.org")
+        for person in (first, second):
+            ResidenceFactory(user=person, status="verified", household_key=f"{tag}-{i}")
+        pairs.append((first, second))
+    return pairs
 
 
 def run_concurrently(council: Council, jobs: list) -> list:
@@ -63,36 +74,26 @@ def run_concurrently(council: Council, jobs: list) -> list:
 def test_200_concurrent_commitments_never_oversell_nor_lose_a_quantity(
     django_db_setup, committed_db
 ):
-    from django.utils import timezone
-
     council = Council.objects.get(slug="dinan")
     tag = f"oversell-{uuid.uuid4().hex[:8]}"
-    with tenant_context(council):
-        organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=["council_admin"])
-        try:
-            group_buy = services.group_buy_create(
-                acting=organiser,
-                product=f"Fioul {tag}",
-                supplier_name="Fioul d'Armor",
-                unit="litre",
-                step=D("0.5"),
-                retail_price=D(95),
-                minimum_total=D(1),
-                maximum_total=D(60),
-                household_min=D("0.5"),
-                household_max=D(5),
-                deadline=timezone.now() + timedelta(hours=1),
-                delivery="home",
-                tiers=TIERS,
-            )
+    with committed_group_buy(
+        council,
+        tag,
+        role="council_admin",
+        product="Fioul",
+        unit="litre",
+        step=D("0.5"),
+        retail_price=D(95),
+        maximum_total=D(60),
+        household_min=D("0.5"),
+        household_max=D(5),
+        tiers=TIERS,
+    ) as group_buy:
+        with tenant_context(council):
             early = make_households(f"{tag}-early", 10)
             for user in early:  # nearly full: 50 of 60
                 services.commitment_set(user=user, group_buy=group_buy, quantity=D(5))
             late = make_households(f"{tag}-late", CLIENTS - len(early))
-        except Exception:
-            User.objects.filter(email__startswith=tag).delete()
-            raise
-    try:
         sizes = ["0.5", "1", "1.5", "2", "3"]
         wanted = {u.pk: D(sizes[i % len(sizes)]) for i, u in enumerate(late)}
         jobs = [
@@ -142,44 +143,26 @@ def test_200_concurrent_commitments_never_oversell_nor_lose_a_quantity(
         assert rows == expected
         assert group_buy.total_committed == D(25) + sum((wanted[pk] for pk in accepted), D(0))
         assert accepted and errors  # the race was real: some got in, some were refused
-    finally:
-        with tenant_context(council):
-            GroupBuy.objects.filter(pk=group_buy.pk).delete()
-            User.objects.filter(email__startswith=tag).delete()
 
 
 @pytest.mark.live
 def test_two_residents_of_a_home_withdrawing_and_changing_at_once(django_db_setup, committed_db):
-    from django.utils import timezone
-
     council = Council.objects.get(slug="dinan")
     tag = f"home-race-{uuid.uuid4().hex[:8]}"
-    with tenant_context(council):
-        organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=["agent"])
-        group_buy = services.group_buy_create(
-            acting=organiser,
-            product=f"Vin {tag}",
-            supplier_name="Cave de la Rance",
-            unit="bottle",
-            step=D(1),
-            retail_price=D(12),
-            minimum_total=D(1),
-            maximum_total=D(500),
-            household_min=D(1),
-            household_max=D(6),
-            deadline=timezone.now() + timedelta(hours=1),
-            delivery="home",
-            tiers=[(D(1), D(9))],
-        )
-        pairs = []
-        for i in range(20):
-            first = UserFactory(email=f"{tag}-{i}-a@example.org")
-            second = UserFactory(email=f"{tag}-{i}-b@example.org")
-            for person in (first, second):
-                ResidenceFactory(user=person, status="verified", household_key=f"{tag}-{i}")
-            services.commitment_set(user=first, group_buy=group_buy, quantity=D(2))
-            pairs.append((first, second))
-    try:
+    with committed_group_buy(
+        council,
+        tag,
+        product="Vin",
+        unit="bottle",
+        retail_price=D(12),
+        maximum_total=D(500),
+        household_max=D(6),
+        tiers=[(D(1), D(9))],
+    ) as group_buy:
+        with tenant_context(council):
+            pairs = make_homes_of_two(tag, 20)
+            for first, _ in pairs:
+                services.commitment_set(user=first, group_buy=group_buy, quantity=D(2))
         jobs = []
         for first, second in pairs:
             jobs.append(lambda u=first: services.commitment_withdraw(user=u, group_buy=group_buy))
@@ -196,10 +179,6 @@ def test_two_residents_of_a_home_withdrawing_and_changing_at_once(django_db_setu
         # Each home ends with one order: the partner's 3 (set last) or none (withdrawn last).
         assert set(quantities) <= {D(3)} and len(quantities) <= 20
         assert group_buy.total_committed == sum(quantities, D(0))
-    finally:
-        with tenant_context(council):
-            GroupBuy.objects.filter(pk=group_buy.pk).delete()
-            User.objects.filter(email__startswith=tag).delete()
 
 
 @pytest.mark.live
@@ -208,35 +187,11 @@ def test_two_new_residents_of_a_home_committing_at_once_make_one_order(
 ):
     """Neither has a row yet: both statements try to add one, the second breaks the household's
     unique constraint, is undone whole (its change of the total too) and retried as a change."""
-    from django.utils import timezone
-
     council = Council.objects.get(slug="dinan")
     tag = f"home-new-{uuid.uuid4().hex[:8]}"
-    with tenant_context(council):
-        organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=["agent"])
-        group_buy = services.group_buy_create(
-            acting=organiser,
-            product=f"Pommes {tag}",
-            supplier_name="Verger de la Rance",
-            unit="kg",
-            step=D(1),
-            retail_price=D(3),
-            minimum_total=D(1),
-            maximum_total=D(500),
-            household_min=D(1),
-            household_max=D(9),
-            deadline=timezone.now() + timedelta(hours=1),
-            delivery="home",
-            tiers=[(D(1), D(2))],
-        )
-        pairs = []
-        for i in range(30):
-            first = UserFactory(email=f"{tag}-{i}-a@example.org")
-            second = UserFactory(email=f"{tag}-{i}-b@example.org")
-            for person in (first, second):
-                ResidenceFactory(user=person, status="verified", household_key=f"{tag}-{i}")
-            pairs.append((first, second))
-    try:
+    with committed_group_buy(council, tag, maximum_total=D(500), household_max=D(9)) as group_buy:
+        with tenant_context(council):
+            pairs = make_homes_of_two(tag, 30)
         jobs = []
         for first, second in pairs:
             jobs.append(
@@ -257,39 +212,19 @@ def test_two_new_residents_of_a_home_committing_at_once_make_one_order(
         # One order per home, with the quantity of whichever resident came second.
         assert len(orders) == 30 and set(orders.values()) <= {D(2), D(7)}
         assert group_buy.total_committed == sum(orders.values(), D(0))
-    finally:
-        with tenant_context(council):
-            GroupBuy.objects.filter(pk=group_buy.pk).delete()
-            User.objects.filter(email__startswith=tag).delete()
 
 
 @pytest.mark.live
 def test_simultaneous_retries_with_one_idempotency_key_apply_once(django_db_setup, committed_db):
-    from django.utils import timezone
-
     council = Council.objects.get(slug="dinan")
     tag = f"retry-{uuid.uuid4().hex[:8]}"
-    with tenant_context(council):
-        organiser = UserFactory(email=f"{tag}-organiser@example.org", roles=["agent"])
-        group_buy = services.group_buy_create(
-            acting=organiser,
-            product=f"Granulés {tag}",
-            supplier_name="Granulés de Rance",
-            unit="bag",
-            step=D(1),
-            retail_price=D(7),
-            minimum_total=D(1),
-            maximum_total=D(100),
-            household_min=D(1),
-            household_max=D(10),
-            deadline=timezone.now() + timedelta(hours=1),
-            delivery="home",
-            tiers=[(D(1), D(6))],
-        )
-        resident = UserFactory(email=f"{tag}-resident@example.org")
-        ResidenceFactory(user=resident, status="verified", household_key=tag)
-        services.commitment_set(user=resident, group_buy=group_buy, quantity=D(2))
-    try:
+    with committed_group_buy(
+        council, tag, product="Granulés", unit="bag", retail_price=D(7), tiers=[(D(1), D(6))]
+    ) as group_buy:
+        with tenant_context(council):
+            resident = UserFactory(email=f"{tag}-resident@example.org")
+            ResidenceFactory(user=resident, status="verified", household_key=tag)
+            services.commitment_set(user=resident, group_buy=group_buy, quantity=D(2))
         # Ten copies of one request (a client retrying over a flaky network), all at once.
         jobs = [
             lambda: services.commitment_set(
@@ -304,7 +239,3 @@ def test_simultaneous_retries_with_one_idempotency_key_apply_once(django_db_setu
         with tenant_context(council):
             group_buy.refresh_from_db()
             assert group_buy.total_committed == D(5)
-    finally:
-        with tenant_context(council):
-            GroupBuy.objects.filter(pk=group_buy.pk).delete()
-            User.objects.filter(email__startswith=tag).delete()
