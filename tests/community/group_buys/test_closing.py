@@ -194,6 +194,7 @@ def test_worker_closes_and_emails_each_household_once(
         messages = worker_outbox.messages()
         assert len(messages) == 3
         assert all("Marché du Champ" in m and "5.00 €" in m for m in messages)
+        assert all(sum(p.email in m for m in messages) == 1 for p in people)  # each once
         group_buy.refresh_from_db()
         assert group_buy.status == "confirmed"
 
