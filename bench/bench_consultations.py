@@ -44,6 +44,35 @@ def _answer(rng: random.Random, questions) -> dict:
     return answers
 
 
+def seed_ballots(consultation, questions, hoods, have: int, wanted: int, rng) -> None:
+    """Ballots from `have` up to `wanted`, in batches of 2,000, each with its participation
+    (whose people are not needed here), spread over `hoods`."""
+    from django.utils import timezone
+
+    from civic.consultations.models import Ballot, Participation, tally_codes
+
+    print(f"seeding {wanted - have} ballots…", flush=True)
+    by_key = {q.key: q for q in questions}
+    day = timezone.localdate()
+    for start in range(have, wanted, 2000):
+        size = min(2000, wanted - start)
+        rows = []
+        for _ in range(size):
+            answers = _answer(rng, questions)
+            rows.append(
+                Ballot(
+                    consultation=consultation,
+                    answers=answers,
+                    codes=tally_codes(by_key, answers),
+                    neighbourhood=rng.choice(hoods),
+                )
+            )
+        Ballot.objects.bulk_create(rows)
+        Participation.objects.bulk_create(
+            [Participation(consultation=consultation, day=day) for _ in range(size)]
+        )
+
+
 def seed():
     from django.db import connection
     from django.utils import timezone
@@ -61,9 +90,7 @@ def seed():
         from civic.consultations.models import (
             Ballot,
             Consultation,
-            Participation,
             QuestionKind,
-            tally_codes,
         )
         from civic.consultations.services import QuestionSpec
         from community.models import CommunitySettings, Neighbourhood
@@ -107,28 +134,7 @@ def seed():
         questions = list(consultation.questions.all())
         have = Ballot.objects.filter(consultation=consultation).count()
         if have < BALLOTS:
-            print(f"seeding {BALLOTS - have} ballots…", flush=True)
-            rng = random.Random(42)
-            day = timezone.localdate()
-            for start in range(have, BALLOTS, 2000):
-                size = min(2000, BALLOTS - start)
-                by_key = {q.key: q for q in questions}
-                rows = []
-                for _ in range(size):
-                    answers = _answer(rng, questions)
-                    rows.append(
-                        Ballot(
-                            consultation=consultation,
-                            answers=answers,
-                            codes=tally_codes(by_key, answers),
-                            neighbourhood=rng.choice(hoods),
-                        )
-                    )
-                Ballot.objects.bulk_create(rows)
-                # Participations of the seeded ballots (their people are not needed here).
-                Participation.objects.bulk_create(
-                    [Participation(consultation=consultation, day=day) for _ in range(size)]
-                )
+            seed_ballots(consultation, questions, hoods, have, BALLOTS, random.Random(42))
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         settings = CommunitySettings.load()

@@ -29,11 +29,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 os.environ.setdefault("DEBUG", "false")
 
 import bench_civic
-from _setup import bench_database
+from _setup import bench_council, bench_database
 
 BALLOTS = int(os.environ.get("BENCH_REPORT_BALLOTS", "10000"))
 TEXTS = int(os.environ.get("BENCH_REPORT_TEXTS", "10000"))
-SLUG, HOST = "bench-reports", "bench-reports.localhost"
+SLUG = "bench-reports"
 TITLE = "Bench: report of 8 questions"
 PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway council in its own database)
 WORDS = [
@@ -51,21 +51,11 @@ def seed_consultation():
     from django.utils import timezone
     from django_tenants.utils import tenant_context
 
-    from tenants.models import Council
-    from tenants.services import council_create, platform_ensure_public
-
-    platform_ensure_public()
-    council = Council.objects.filter(slug=SLUG).first()
-    if council is None:
-        council = council_create(
-            slug=SLUG,
-            name="Bench Reports",
-            domains=[HOST],
-            admin_email="admin@bench-reports.example",
-            admin_password=PASSWORD,
-        ).council
+    council = bench_council(
+        SLUG, "Bench Reports", admin_email="admin@bench-reports.example", admin_password=PASSWORD
+    )
     with tenant_context(council):
-        from bench_consultations import _answer
+        from bench_consultations import seed_ballots
 
         from accounts.models import User
         from accounts.services import staff_member_create
@@ -73,11 +63,9 @@ def seed_consultation():
         from civic.consultations.models import (
             Ballot,
             Consultation,
-            Participation,
             QuestionKind,
             TextAnswer,
             TextStatus,
-            tally_codes,
         )
         from civic.consultations.services import QuestionSpec
         from community.models import Neighbourhood
@@ -122,26 +110,7 @@ def seed_consultation():
         rng = random.Random(42)
         have = Ballot.objects.filter(consultation=consultation).count()
         if have < BALLOTS:
-            print(f"seeding {BALLOTS - have} ballots…", flush=True)
-            by_key = {q.key: q for q in questions}
-            day = timezone.localdate()
-            for start in range(have, BALLOTS, 2000):
-                size = min(2000, BALLOTS - start)
-                rows = []
-                for _ in range(size):
-                    answers = _answer(rng, questions)
-                    rows.append(
-                        Ballot(
-                            consultation=consultation,
-                            answers=answers,
-                            codes=tally_codes(by_key, answers),
-                            neighbourhood=rng.choice(hoods),
-                        )
-                    )
-                Ballot.objects.bulk_create(rows)
-                Participation.objects.bulk_create(
-                    [Participation(consultation=consultation, day=day) for _ in range(size)]
-                )
+            seed_ballots(consultation, questions, hoods, have, BALLOTS, rng)
         text_questions = [q for q in questions if q.kind in ("long_text", "short_text")]
         have = TextAnswer.objects.filter(question__in=text_questions).count()
         if have < TEXTS:
