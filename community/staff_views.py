@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import role_required
 from accounts.roles import Role
-from core.views import form_errors_from
+from core.views import form_errors_from, private_download
 
 from . import selectors, services
 from .forms import (
@@ -252,10 +252,7 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _flash(request, error)
         return redirect("community_staff:batch", pk=pk)
-    response = HttpResponse(rendered.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="postcards-{batch.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(rendered.pdf, f"postcards-{batch.pk}.pdf", "application/pdf")
 
 
 @verifier_required

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
-from core.views import error_status, form_errors_from
+from core.views import error_status, form_errors_from, private_download
 
 from . import documents, selectors, services
 from .forms import CommitmentForm, GroupBuyForm, HandoverForm, tiers_text
@@ -315,10 +315,7 @@ def handover_action(request: HttpRequest, pk: int, *, staff: bool) -> HttpRespon
 def order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     group_buy = managed(request, pk)
     pdf = documents.purchase_order_pdf(documents.purchase_order(group_buy))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="purchase-order-{pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(pdf, f"purchase-order-{pk}.pdf", "application/pdf")
 
 
 def order_csv(request: HttpRequest, pk: int) -> HttpResponse:
@@ -334,10 +331,7 @@ def order_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def distribution_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     group_buy = managed(request, pk)
     pdf = documents.distribution_pdf(documents.purchase_order(group_buy))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="distribution-{pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(pdf, f"distribution-{pk}.pdf", "application/pdf")
 
 
 def distribution_page(request: HttpRequest, pk: int, *, staff: bool) -> HttpResponse:
