@@ -3,7 +3,7 @@ sheet (a page to print, and a PDF). All read the order lines: one per household,
 delivery address or on the pickup list."""
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -224,47 +224,55 @@ def _document_context(order: PurchaseOrder) -> dict[str, Any]:
     }
 
 
-def distribution_html(order: PurchaseOrder) -> str:
+def _document_html(
+    template: str,
+    order: PurchaseOrder,
+    blocks_of: Callable[[PurchaseOrder], tuple[str, list[list[str]]]],
+    **extra: Any,
+) -> str:
+    """A group buy's document in the council's language: its text blocks (`blocks_of(order)`
+    gives the header and the blocks) in `template`, with the council's branding."""
     council = current_council()
     with translation.override(council.default_language):
-        header, blocks = distribution_text_blocks(order)
+        header, blocks = blocks_of(order)
         return render_to_string(
-            "community/group_buys/distribution_pdf.html",
+            template,
             {
                 **_document_context(order),
+                **extra,
                 "header": header,
                 "blocks": ["\n".join(block) for block in blocks],
             },
         )
+
+
+def _pdf(html: str) -> bytes:
+    import weasyprint
+
+    return weasyprint.HTML(string=html, base_url=str(Path.cwd())).write_pdf()
+
+
+def distribution_html(order: PurchaseOrder) -> str:
+    return _document_html(
+        "community/group_buys/distribution_pdf.html", order, distribution_text_blocks
+    )
 
 
 def distribution_pdf(order: PurchaseOrder) -> bytes:
-    import weasyprint
-
-    html = distribution_html(order)
-    return weasyprint.HTML(string=html, base_url=str(Path.cwd())).write_pdf()
+    return _pdf(distribution_html(order))
 
 
 def purchase_order_html(order: PurchaseOrder) -> str:
-    council = current_council()
-    with translation.override(council.default_language):
-        header, blocks = order_text_blocks(order)
-        return render_to_string(
-            "community/group_buys/purchase_order.html",
-            {
-                **_document_context(order),
-                "tiers": order.group_buy.tiers.all(),
-                "header": header,
-                "blocks": ["\n".join(block) for block in blocks],
-            },
-        )
+    return _document_html(
+        "community/group_buys/purchase_order.html",
+        order,
+        order_text_blocks,
+        tiers=order.group_buy.tiers.all(),
+    )
 
 
 def purchase_order_pdf(order: PurchaseOrder) -> bytes:
-    import weasyprint
-
-    html = purchase_order_html(order)
-    return weasyprint.HTML(string=html, base_url=str(Path.cwd())).write_pdf()
+    return _pdf(purchase_order_html(order))
 
 
 CSV_HEADER = (
