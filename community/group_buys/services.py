@@ -313,11 +313,9 @@ def _as_quantity(value: object) -> Decimal:
     return quantity
 
 
-def _check_commitment(
-    user: User, group_buy: GroupBuy, residence: Residence | None, quantity: Decimal
-) -> None:
-    if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied(_("Sign in to join a group buy."))
+def _check_commitment(group_buy: GroupBuy, residence: Residence | None, quantity: Decimal) -> None:
+    """Raises why a signed-in resident (commitment_set checked that) with this residence may not
+    commit `quantity` to `group_buy`, if they may not."""
     # The residence says whether the resident is verified: the council's settings are read only
     # for those who are not.
     verified = residence is not None and residence.status == Status.VERIFIED
@@ -553,7 +551,7 @@ def _commitment_apply(
     if group_buy is None:
         raise GroupBuy.DoesNotExist(f"No group buy {group_buy_id} for this resident.")
     residence = selectors.residence_of(user)
-    _check_commitment(user, group_buy, residence, quantity)
+    _check_commitment(group_buy, residence, quantity)
     if residence is not None and residence.status != Status.VERIFIED:
         # `_check_commitment` let them through: the council does not require verification.
         done = _apply_statement(user, group_buy_id, quantity, unverified_ok=True)
