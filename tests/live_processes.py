@@ -28,6 +28,22 @@ def wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def child_process_env(**extra: str) -> dict[str, str]:
+    """The environment of a process the tests start (a worker, a web server): test settings on
+    this process' database (the test database, whose name pytest-django chose)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        **extra,
+    }
+
+
 def spawn_celery_worker(
     name: str,
     log_path: Path,
@@ -40,17 +56,7 @@ def spawn_celery_worker(
     """A real `celery worker` process (test settings) on this process' broker and database.
     Its output goes to `log_path` (the file is closed when the process is reaped by the caller:
     `proc.log`)."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=(
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
-        **(extra_env or {}),
-    )
+    env = child_process_env(**(extra_env or {}))
     args = [
         sys.executable,
         "-m",

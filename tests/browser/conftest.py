@@ -27,6 +27,7 @@ from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
 from tests.conftest import PASSWORD, ROOT, Outbox, make_user
+from tests.live_processes import child_process_env
 
 CHROMIUM = "/usr/bin/chromium"
 SLUG = "plouer"
@@ -139,13 +140,7 @@ def server(council, simulator) -> Iterator[str]:
     if RUN.exists():
         shutil.rmtree(RUN)
     (RUN / "outbox").mkdir(parents=True)
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=(
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
+    env = child_process_env(
         COMMUNE_TEST_OUTBOX=str(RUN / "outbox"),
         PUBLIC_URL_PORT=str(port),
         COMMUNE_TEST_SMS_BACKEND="core.sms.TwilioBackend",
